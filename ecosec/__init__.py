@@ -1,0 +1,31 @@
+"""ecosec: economic-security analysis of international trade.
+
+The public API lives in :mod:`ecosec.api` and is re-exported here.
+"""
+
+from __future__ import annotations
+
+from ecosec.api import (
+    catalog,
+    datasets,
+    ingest_baci,
+    ingest_comtrade,
+    ingest_customs,
+    remove_dataset,
+    sources,
+)
+from ecosec.errors import EcosecError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EcosecError",
+    "__version__",
+    "catalog",
+    "datasets",
+    "ingest_baci",
+    "ingest_comtrade",
+    "ingest_customs",
+    "remove_dataset",
+    "sources",
+]

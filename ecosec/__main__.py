@@ -1,0 +1,3 @@
+from ecosec.cli import main
+
+main()

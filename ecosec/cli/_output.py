@@ -1,0 +1,152 @@
+"""Output conventions shared by every command: --format, --output, errors, exit codes."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ecosec._types import OUTPUT_FORMATS
+from ecosec.errors import BadInput, EcosecError, closest
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+console = Console()
+err_console = Console(stderr=True)
+
+FormatOpt = typer.Option(
+    "--format", "-f", help="Output format: table, csv, json (a list of records) or parquet."
+)
+OutputOpt = typer.Option("--output", "-o", help="Write to FILE instead of the terminal.")
+StoreOpt = typer.Option(
+    "--store",
+    help="Store directory (default: $ECOSEC_HOME, else the per-user data directory).",
+)
+
+
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Print an EcosecError as one red line and exit 2 (bad input) or 1 (other)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except EcosecError as exc:
+            err_console.print(f"[bold red]error:[/] {_escape(str(exc))}", highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err_console.print("[bold red]interrupted[/]; the store keeps its previous version")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def check_format(fmt: str, output: Path | None) -> None:
+    if fmt not in OUTPUT_FORMATS:
+        raise BadInput(f"--format {fmt!r} is not known; {closest(fmt, list(OUTPUT_FORMATS))}")
+    if fmt == "parquet" and output is None:
+        raise BadInput("--format parquet writes a binary file; add --output FILE.parquet")
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    if hasattr(v, "item"):
+        return _json_value(v.item())
+    if isinstance(v, list | tuple):
+        return [_json_value(x) for x in v]
+    if v is pd.NA or v is pd.NaT:
+        return None
+    return v
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-ready records (NaN → null, numpy scalars → Python)."""
+    cols = list(df.columns)
+    return [
+        {c: _json_value(v) for c, v in zip(cols, row, strict=True)}
+        for row in df.itertuples(index=False, name=None)
+    ]
+
+
+def _cell(v: Any, col: str) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        if col.endswith("_usd") or col == "value_usd":
+            return f"{v:,.0f}"
+        if "share" in col or col.startswith("hhi") or col.endswith("_ratio"):
+            return f"{v:.3f}"
+        return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
+    if isinstance(v, int):
+        return f"{v:,}" if abs(v) >= 10000 and col not in ("year", "period") else str(v)
+    return str(v)
+
+
+def emit(
+    df: pd.DataFrame,
+    *,
+    fmt: str,
+    output: Path | None,
+    title: str | None = None,
+    caption: str | None = None,
+    max_rows: int | None = 200,
+) -> None:
+    """Write ``df`` in the chosen format to ``output`` or the terminal."""
+    check_format(fmt, output)
+    if fmt == "parquet":
+        assert output is not None
+        df.to_parquet(output, index=False)
+    elif fmt == "csv":
+        text = df.to_csv(index=False)
+        _write_text(text, output)
+    elif fmt == "json":
+        _write_text(json.dumps(records(df), ensure_ascii=False, indent=1) + "\n", output)
+    else:
+        table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
+        for col in df.columns:
+            numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(
+                df[col]
+            )
+            table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
+        shown = df if max_rows is None else df.head(max_rows)
+        for row in shown.itertuples(index=False, name=None):
+            table.add_row(*(_cell(v, str(c)) for v, c in zip(row, df.columns, strict=True)))
+        if output is not None:
+            with output.open("w", encoding="utf-8") as f:
+                Console(file=f, width=200).print(table)
+        else:
+            console.print(table)
+            if max_rows is not None and len(df) > max_rows:
+                console.print(
+                    f"[dim]{len(df) - max_rows} more rows; use --format csv or --output FILE "
+                    "for all of them[/]"
+                )
+    if output is not None and fmt != "table":
+        err_console.print(f"[green]wrote[/] {len(df)} rows to {output}")
+
+
+def _write_text(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        output.write_text(text, encoding="utf-8")

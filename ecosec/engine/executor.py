@@ -1,0 +1,97 @@
+"""Where the SQL runs: the catalog of datasets and the DuckDB executor.
+
+The engine's queries read two relations, ``flows`` and ``totals`` (DESIGN.md's
+canonical tables). :func:`connect` makes them views over the current Parquet files
+of every published dataset in the store — or over the embedded sample when the store
+holds nothing — so indicator code never deals with files or versions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from ecosec import settings
+from ecosec.errors import StoreError
+from ecosec.ingest.schema import empty_flows_sql, empty_totals_sql
+from ecosec.ingest.store import Dataset, Store
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The datasets a query reads: the store's, or the embedded sample's."""
+
+    root: Path
+    datasets: tuple[Dataset, ...]
+    is_sample: bool
+
+    @property
+    def flows_files(self) -> list[Path]:
+        return [f for d in self.datasets for f in d.flows_files]
+
+    @property
+    def totals_files(self) -> list[Path]:
+        return [f for d in self.datasets for f in d.totals_files]
+
+
+def sample_dir() -> Path:
+    return Path(str(resources.files("ecosec") / "sample"))
+
+
+def sample_catalog() -> Catalog:
+    """The embedded sample dataset shipped inside the package."""
+    root = sample_dir()
+    try:
+        manifest = json.loads((root / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise StoreError(
+            f"the embedded sample at {root} is missing or damaged ({exc}); reinstall ecosec"
+        ) from exc
+    datasets = tuple(
+        Dataset(m["name"], m.get("version", "sample"), root, m) for m in manifest["datasets"]
+    )
+    return Catalog(root, datasets, True)
+
+
+def open_catalog(store: str | Path | None = None, *, sample: bool | None = None) -> Catalog:
+    """The store's datasets, or the embedded sample when the store is empty (or ``sample``)."""
+    if sample:
+        return sample_catalog()
+    root = settings.store_dir(store)
+    datasets = tuple(Store(root).datasets()) if root.exists() else ()
+    if not datasets:
+        if sample is False:
+            return Catalog(root, (), False)
+        return sample_catalog()
+    return Catalog(root, datasets, False)
+
+
+def _files_sql(files: list[Path]) -> str:
+    quoted = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+    return f"read_parquet([{quoted}], union_by_name = true)"
+
+
+def connect(catalog: Catalog) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with ``flows`` and ``totals`` views over the catalog."""
+    con = duckdb.connect(":memory:")
+    limit = settings.get("memory-limit")
+    if limit:
+        con.execute("SET memory_limit = ?", [limit])
+    threads = settings.get("threads")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    flows = catalog.flows_files
+    totals = catalog.totals_files
+    con.execute(
+        "CREATE VIEW flows AS "
+        + (f"SELECT * FROM {_files_sql(flows)}" if flows else empty_flows_sql())
+    )
+    con.execute(
+        "CREATE VIEW totals AS "
+        + (f"SELECT * FROM {_files_sql(totals)}" if totals else empty_totals_sql())
+    )
+    return con

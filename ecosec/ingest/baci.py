@@ -1,0 +1,308 @@
+"""Ingest CEPII BACI: a zip as downloaded (any HS revision, all its years) or a folder.
+
+BACI facts (DESIGN.md): one CSV per year ``BACI_HS17_Y2022_V202601.csv`` with columns
+``t,i,j,k,v,q`` — year, exporter and importer as numeric codes, HS6 as an integer that
+lost its leading zero, value in **thousands** of USD, quantity in tonnes with missing
+values written ``NA`` (space-padded in some versions); the zip also holds
+``country_codes_V202601.csv`` and ``product_codes_HS17_V202601.csv``, which are used
+to map and validate codes. A full year is ~11 million rows: each year is extracted to
+the staging directory and converted by one DuckDB ``COPY`` (streaming, multi-core).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import duckdb
+
+from ecosec.errors import BadFile
+from ecosec.ingest._common import (
+    IngestResult,
+    Progress,
+    connect,
+    no_progress,
+    publish,
+    translate_duckdb_error,
+)
+from ecosec.ingest.store import Staging, Store, dataset_name
+
+YEAR_RE = re.compile(r"BACI_HS(\d\d)_Y(\d{4})_V(\d+[a-z]?)\.csv$", re.IGNORECASE)
+COUNTRY_RE = re.compile(r"country_codes_V(\d+[a-z]?)\.csv$", re.IGNORECASE)
+PRODUCT_RE = re.compile(r"product_codes_HS(\d\d)_V(\d+[a-z]?)\.csv$", re.IGNORECASE)
+_FIX = "download the file again from CEPII or pass the folder of its CSVs"
+_CHUNK = 8 << 20
+
+
+class _Source:
+    """Members of a BACI zip or folder, readable as files on disk."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.zip: zipfile.ZipFile | None = None
+        if path.is_dir():
+            names = [p.name for p in path.iterdir() if p.is_file()]
+        elif path.is_file():
+            try:
+                self.zip = zipfile.ZipFile(path)
+            except zipfile.BadZipFile as exc:
+                raise BadFile(
+                    f"{path}: not a readable zip file ({exc}); it may be truncated or not a "
+                    f"BACI download — {_FIX}"
+                ) from exc
+            names = self.zip.namelist()
+        else:
+            raise BadFile(f"{path}: no such file or folder; give the path of a BACI zip")
+        self.names = names
+        self.years = sorted(
+            (int(m.group(2)), n, m.group(1)) for n in names if (m := YEAR_RE.search(n))
+        )
+        self.countries = next((n for n in names if COUNTRY_RE.search(n)), None)
+        self.products = next((n for n in names if PRODUCT_RE.search(n)), None)
+        if not self.years:
+            raise BadFile(
+                f"{path}: holds no BACI year file (BACI_HS<rev>_Y<year>_V<version>.csv); "
+                f"found {', '.join(names[:5]) or 'nothing'} — {_FIX}"
+            )
+        if self.countries is None:
+            raise BadFile(f"{path}: has no country_codes_V*.csv table; {_FIX}")
+        revs = {rev for _, _, rev in self.years}
+        if len(revs) > 1:
+            raise BadFile(f"{path}: mixes HS revisions {sorted(revs)}; ingest one revision at once")
+        self.hs_rev = "HS" + revs.pop()
+        version = YEAR_RE.search(self.years[0][1])
+        self.version = "V" + (version.group(3) if version else "unknown")
+
+    def materialize(self, name: str, dest: Path, progress: Progress, label: str) -> Path:
+        """A path on disk for member ``name`` (extracted from the zip into ``dest``)."""
+        if self.zip is None:
+            return self.path / name
+        out = dest / Path(name).name
+        info = self.zip.getinfo(name)
+        done = 0
+        try:
+            with self.zip.open(info) as src, out.open("wb") as dst:
+                while chunk := src.read(_CHUNK):
+                    dst.write(chunk)
+                    done += len(chunk)
+                    progress(label, done / max(info.file_size, 1))
+        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            out.unlink(missing_ok=True)
+            if isinstance(exc, OSError) and not isinstance(exc, EOFError) and exc.errno:
+                raise
+            raise BadFile(f"{self.path}: member {name} is corrupt ({exc}); {_FIX}") from exc
+        return out
+
+    def close(self) -> None:
+        if self.zip is not None:
+            self.zip.close()
+
+
+def ingest_baci(
+    path: Path, store: Store, *, name: str | None = None, progress: Progress = no_progress
+) -> IngestResult:
+    """Ingest a BACI zip or folder into ``store`` as dataset ``name`` (default from the file)."""
+    src = _Source(path)
+    try:
+        inputs = [path] if src.zip is not None else [path / n for _, n, _ in src.years]
+        ds_name = dataset_name(name or f"baci-{src.hs_rev}-{src.version}")
+        meta = {
+            "kind": "baci",
+            "description": f"CEPII BACI {src.hs_rev} {src.version}, bilateral flows",
+            "hs_rev_source": src.hs_rev,
+        }
+        return publish(store, ds_name, inputs, meta, lambda st: _write(src, st, progress))
+    finally:
+        src.close()
+
+
+def _write(src: _Source, staging: Staging, progress: Progress) -> list[str]:
+    con = connect()
+    try:
+        _load_country_table(con, src, staging, progress)
+        has_products = _load_product_table(con, src, staging, progress)
+        for year, member, _ in src.years:
+            label = f"{year}"
+            csv = src.materialize(member, staging.path, progress, f"extract {label}")
+            progress(f"convert {label}", None)
+            _convert_year(con, csv, member, year, src.hs_rev, has_products, staging)
+            if src.zip is not None:
+                csv.unlink()
+            progress(f"convert {label}", 1.0)
+    finally:
+        con.close()
+    notes = [f"{len(src.years)} year(s): {', '.join(str(y) for y, _, _ in src.years)}"]
+    if not has_products:
+        notes.append("no product_codes table in the input; HS6 codes checked for form only")
+    return notes
+
+
+def _load_country_table(
+    con: duckdb.DuckDBPyConnection, src: _Source, staging: Staging, progress: Progress
+) -> None:
+    assert src.countries is not None
+    csv = src.materialize(src.countries, staging.path, progress, "country table")
+    try:
+        rel = con.read_csv(str(csv), all_varchar=True, header=True)
+    except duckdb.Error as exc:
+        raise translate_duckdb_error(exc, f"{src.path}:{src.countries}", fix=_FIX) from exc
+    cols = {c.lower(): c for c in rel.columns}
+    num = cols.get("country_code")
+    iso3 = cols.get("country_iso3") or cols.get("iso_3digit_alpha")
+    if num is None or iso3 is None:
+        raise BadFile(
+            f"{src.path}:{src.countries}: expected columns country_code and country_iso3 "
+            f"(or iso_3digit_alpha), found {', '.join(rel.columns)}; {_FIX}"
+        )
+    # Keep the BACI codes (S19 for 'Other Asia, nes'); Namibia's ISO2 'NA' is not read.
+    con.execute(
+        f"""CREATE TEMP TABLE cc AS
+            SELECT TRY_CAST("{num}" AS INTEGER) AS num, trim("{iso3}") AS iso3
+            FROM read_csv(?, all_varchar = true, header = true)
+            WHERE TRY_CAST("{num}" AS INTEGER) IS NOT NULL AND trim("{iso3}") <> ''""",
+        [str(csv)],
+    )
+    if src.zip is not None:
+        csv.unlink()
+
+
+def _load_product_table(
+    con: duckdb.DuckDBPyConnection, src: _Source, staging: Staging, progress: Progress
+) -> bool:
+    if src.products is None:
+        con.execute("CREATE TEMP TABLE pc (hs6 VARCHAR)")
+        return False
+    csv = src.materialize(src.products, staging.path, progress, "product table")
+    try:
+        con.execute(
+            """CREATE TEMP TABLE pc AS
+               SELECT DISTINCT lpad(trim(CAST(code AS VARCHAR)), 6, '0') AS hs6,
+                      any_value(description) AS description
+               FROM read_csv(?, all_varchar = true, header = true) GROUP BY 1""",
+            [str(csv)],
+        )
+    except duckdb.Error as exc:
+        raise translate_duckdb_error(
+            exc, f"{src.path}:{src.products}", fix="expected columns code,description; " + _FIX
+        ) from exc
+    con.execute(
+        f"COPY (SELECT hs6, description FROM pc ORDER BY hs6) TO '{staging.path / 'products.parquet'}'"
+        " (FORMAT parquet)"
+    )
+    if src.zip is not None:
+        csv.unlink()
+    return True
+
+
+_COLUMNS = "{'t': 'INTEGER', 'i': 'INTEGER', 'j': 'INTEGER', 'k': 'VARCHAR', 'v': 'DOUBLE', 'q': 'VARCHAR'}"
+
+
+def _convert_year(
+    con: duckdb.DuckDBPyConnection,
+    csv: Path,
+    member: str,
+    year: int,
+    hs_rev: str,
+    has_products: bool,
+    staging: Staging,
+) -> None:
+    _check_header(csv, member)
+    row = "concat_ws(',', t, i, j, k, v, q)"
+    product_check = (
+        f"WHEN p.hs6 IS NULL THEN error('ecosec: product ' || k || ' is not in the product "
+        f"table of the zip (row ' || {row} || ')')"
+        if has_products
+        else ""
+    )
+    sql = f"""
+    COPY (
+      SELECT
+        CASE WHEN r.t = {year} THEN r.t
+             ELSE error('ecosec: year ' || coalesce(CAST(r.t AS VARCHAR), 'empty')
+                        || ' in the file of year {year} (row ' || {row} || ')') END
+          AS period,
+        'A' AS freq,
+        coalesce(e.iso3, error('ecosec: exporter code ' || coalesce(CAST(i AS VARCHAR), 'empty')
+                 || ' is not in the country table (row ' || {row} || ')')) AS exporter,
+        coalesce(m.iso3, error('ecosec: importer code ' || coalesce(CAST(j AS VARCHAR), 'empty')
+                 || ' is not in the country table (row ' || {row} || ')')) AS importer,
+        CASE WHEN NOT regexp_full_match(coalesce(k, ''), '[0-9]{{4,6}}')
+               THEN error('ecosec: product code ' || coalesce(k, 'empty')
+                          || ' is not an HS6 code (row ' || {row} || ')')
+             {product_check}
+             ELSE lpad(k, 6, '0') END AS hs6,
+        '{hs_rev}' AS hs_rev,
+        CASE WHEN v >= 0 THEN v * 1000.0
+             ELSE error('ecosec: value ' || coalesce(CAST(v AS VARCHAR), 'empty')
+                        || ' is negative or missing (row ' || {row} || ')') END AS value_usd,
+        CASE WHEN q IS NULL OR trim(q) IN ('NA', '') THEN NULL
+             WHEN TRY_CAST(trim(q) AS DOUBLE) >= 0 THEN CAST(trim(q) AS DOUBLE)
+             ELSE error('ecosec: quantity ' || q || ' is not a non-negative number (row '
+                        || {row} || ')') END AS qty_t,
+        'baci' AS source,
+        'R' AS reporter_side
+      FROM read_csv('{_sql_path(csv)}', header = true, delim = ',', quote = '"',
+                    columns = {_COLUMNS}) AS r
+      LEFT JOIN cc AS e ON e.num = r.i
+      LEFT JOIN cc AS m ON m.num = r.j
+      {"LEFT JOIN pc AS p ON p.hs6 = lpad(r.k, 6, '0')" if has_products else ""}
+    ) TO '{_sql_path(staging.flows_part(str(year)))}'
+      (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)
+    """
+    try:
+        con.execute(sql)
+    except duckdb.Error as exc:
+        err = translate_duckdb_error(exc, member, fix=_FIX)
+        raise BadFile(_with_line(str(err), csv)) from exc
+
+
+def _check_header(csv: Path, member: str) -> None:
+    with csv.open("rb") as f:
+        head = f.readline(4096).decode("utf-8", "replace").strip().replace('"', "")
+    cols = [c.strip().lower() for c in head.split(",")]
+    if cols != ["t", "i", "j", "k", "v", "q"]:
+        missing = [c for c in ("t", "i", "j", "k", "v", "q") if c not in cols]
+        raise BadFile(
+            f"{member} (line 1): expected the BACI header t,i,j,k,v,q, found {head[:80]!r}"
+            + (f" (missing {', '.join(missing)})" if missing else "")
+            + f"; {_FIX}"
+        )
+
+
+_ROW_RE = re.compile(r"\(row ([^)]*)\)")
+
+
+def _with_line(message: str, csv: Path) -> str:
+    """Replace '(row …)' in a message by the line number where that row stands."""
+    m = _ROW_RE.search(message)
+    if not m:
+        return message
+    wanted = m.group(1)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET threads = 1")  # row_number() must follow the file's order
+        found = con.execute(
+            f"""SELECT n FROM (
+                  SELECT row_number() OVER () AS n, concat_ws(',', t, i, j, k, v, q) AS row
+                  FROM read_csv('{_sql_path(csv)}', header = true, all_varchar = true))
+                WHERE row LIKE ? LIMIT 1""",
+            [_like(wanted)],
+        ).fetchone()
+    except duckdb.Error:
+        found = None
+    finally:
+        con.close()
+    if not found:
+        return message
+    return message.replace(m.group(0), f"(line {found[0] + 1}: {wanted})")
+
+
+def _like(row: str) -> str:
+    # Values were re-rendered by DuckDB (1.5 → 1.5, 'NA' kept); match on the leading keys.
+    parts = row.split(",")
+    return ",".join(parts[:4]) + ",%"
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -1,0 +1,88 @@
+"""Settings, declared once.
+
+Each :class:`Setting` has a name, a default, an environment variable and help text;
+CLI options and (later) web parameters are derived from this list, so a setting is
+never described in two places.
+
+>>> SETTINGS["engine"].env
+'ECOSEC_ENGINE'
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ecosec._types import ENGINES
+from ecosec.errors import BadInput, closest
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configurable value: its default, environment variable and help text."""
+
+    name: str
+    default: str | None
+    help: str
+    choices: tuple[str, ...] | None = None
+
+    @property
+    def env(self) -> str:
+        return "ECOSEC_" + self.name.upper().replace("-", "_")
+
+
+_ALL = (
+    Setting(
+        "home",
+        None,
+        "Store directory holding ingested datasets. Default: a per-user data "
+        "directory (platformdirs), e.g. ~/.local/share/ecosec.",
+    ),
+    Setting(
+        "engine",
+        "duckdb",
+        "SQL executor: duckdb (embedded) or spark (needs `pip install 'ecosec[spark]'`).",
+        ENGINES,
+    ),
+    Setting(
+        "spark-master",
+        "local[2]",
+        "Spark master URL used when engine=spark (for example spark://host:7077).",
+    ),
+    Setting(
+        "memory-limit",
+        "3GB",
+        "DuckDB memory limit for ingest and queries (DuckDB spills to disk past it).",
+    ),
+    Setting(
+        "threads",
+        None,
+        "DuckDB worker threads. Default: all cores.",
+    ),
+)
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in _ALL}
+
+
+def get(name: str, override: str | None = None) -> str | None:
+    """Value of a setting: an explicit override, else its environment variable, else default."""
+    setting = SETTINGS[name]
+    value = override if override is not None else os.environ.get(setting.env, setting.default)
+    if value is not None and setting.choices is not None and value not in setting.choices:
+        raise BadInput(
+            f"{setting.env}/--{setting.name} is {value!r}; {closest(value, list(setting.choices))}"
+        )
+    return value
+
+
+def store_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """The store directory: ``--store DIR``, else ``$ECOSEC_HOME``, else the user data dir."""
+    if override is not None:
+        return Path(override).expanduser()
+    env = os.environ.get(SETTINGS["home"].env)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("ecosec", appauthor=False))

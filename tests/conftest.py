@@ -1,0 +1,85 @@
+"""Shared fixtures: an empty store per test, real-data fixture files, a BACI-layout zip."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ecosec import refdata
+from ecosec.engine.executor import sample_dir
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the user's real store."""
+    monkeypatch.setenv("ECOSEC_HOME", str(tmp_path / "home-store"))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return tmp_path / "store"
+
+
+def sample_baci_2024() -> pd.DataFrame:
+    """The sample's real BACI 2024 critical-mineral flows (USD, tonnes, ISO3)."""
+    return pd.read_parquet(sample_dir() / "baci-critical-2024.flows.parquet")
+
+
+def write_baci_zip(
+    path: Path,
+    flows: pd.DataFrame,
+    *,
+    year: int = 2024,
+    rev: str = "17",
+    pad_na: bool = True,
+    csv_text: str | None = None,
+) -> Path:
+    """Write ``flows`` (canonical columns) as a BACI zip: numeric codes, thousand USD, NA q.
+
+    Quantities that are missing are written ``NA``; every other one padded with spaces
+    as some BACI versions do, when ``pad_na``.
+    """
+    countries = refdata.countries()
+    num = dict(zip(countries["code"], countries["numeric"], strict=True))
+    if csv_text is None:
+        out = pd.DataFrame(
+            {
+                "t": year,
+                "i": flows["exporter"].map(num),
+                "j": flows["importer"].map(num),
+                "k": flows["hs6"].astype(int),
+                "v": (flows["value_usd"] / 1000.0).map(lambda v: f"{v:.3f}"),
+                "q": flows["qty_t"].map(lambda q: f"{q:.3f}" if pd.notna(q) else "NA"),
+            }
+        )
+        if pad_na:
+            na = out["q"] == "NA"
+            out.loc[na[na].index[::2], "q"] = "           NA"
+        csv_text = out.to_csv(index=False)
+    table = countries.rename(
+        columns={
+            "numeric": "country_code",
+            "name": "country_name",
+            "iso2": "country_iso2",
+            "code": "country_iso3",
+        }
+    )[["country_code", "country_name", "country_iso2", "country_iso3"]]
+    products = sorted(set(flows["hs6"])) if len(flows) else []
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(f"BACI_HS{rev}_Y{year}_V202601.csv", csv_text)
+        z.writestr("country_codes_V202601.csv", table.to_csv(index=False))
+        z.writestr(
+            f"product_codes_HS{rev}_V202601.csv",
+            "code,description\n" + "".join(f'{int(k)},"product {k}"\n' for k in products),
+        )
+    return path
+
+
+@pytest.fixture
+def baci_zip(tmp_path: Path) -> Path:
+    return write_baci_zip(tmp_path / "BACI_HS17_V202601.zip", sample_baci_2024())

@@ -1,0 +1,142 @@
+"""UN Comtrade ingest on real files (tests/data, copied from ../shared/data by
+scripts/build_fixtures.py). Expected figures come from pandas reading the same CSV
+directly, independently of ecosec's SQL."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ecosec import api
+from ecosec.errors import BadFile
+from tests.conftest import DATA
+
+
+def _tables(store: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ds = api.catalog(store=store, sample=False).datasets
+    flows = [pd.read_parquet(f) for d in ds for f in d.flows_files]
+    totals = [pd.read_parquet(f) for d in ds for f in d.totals_files]
+    return (
+        pd.concat(flows) if flows else pd.DataFrame(),
+        pd.concat(totals) if totals else pd.DataFrame(),
+    )
+
+
+def test_legacy_hf_2014_keeps_reporter_side_and_world_totals(store: Path) -> None:
+    src = pd.read_csv(DATA / "comtrade_legacy_hf_2014.csv", dtype=str, keep_default_na=False)
+    api.ingest_comtrade(DATA / "comtrade_legacy_hf_2014.csv", store=store)
+    flows, totals = _tables(store)
+    # Japan's reported imports of HF from China (reporter side M) = the CSV's row.
+    row = src[
+        (src["Reporter ISO"] == "JPN")
+        & (src["Partner ISO"] == "CHN")
+        & (src["Trade Flow"] == "Import")
+    ]
+    got = flows[
+        (flows["importer"] == "JPN")
+        & (flows["exporter"] == "CHN")
+        & (flows["reporter_side"] == "M")
+    ]
+    assert len(row) == 1 and len(got) == 1
+    assert got["value_usd"].iloc[0] == float(row["Trade Value (US$)"].iloc[0])
+    assert got["qty_t"].iloc[0] == pytest.approx(float(row["Netweight (kg)"].iloc[0]) / 1000)
+    assert got["hs6"].iloc[0] == "281111" and got["hs_rev"].iloc[0] == "HS12"
+    # Korea's reported exports to Japan are kept as the exporter's report (side X).
+    kx = flows[(flows["exporter"] == "KOR") & (flows["importer"] == "JPN")]
+    assert set(kx["reporter_side"]) <= {"X", "M"} and len(kx) >= 1
+    # World rows are totals, not a partner country.
+    world = src[(src["Partner ISO"] == "WLD")]
+    assert "WLD" not in set(flows["exporter"]) | set(flows["importer"])
+    jpn_m = totals[(totals["country"] == "JPN") & totals["partner"].isna()]["imports_usd"].sum()
+    exp = (
+        world[(world["Reporter ISO"] == "JPN") & (world["Trade Flow"] == "Import")][
+            "Trade Value (US$)"
+        ]
+        .astype(float)
+        .sum()
+    )
+    assert jpn_m == exp > 0
+
+
+def test_legacy_row_count_and_total_match_pandas(store: Path) -> None:
+    path = DATA / "comtrade_legacy_kor_from_jpn_2018_head.csv"
+    src = pd.read_csv(path, dtype=str, keep_default_na=False)
+    api.ingest_comtrade(path, store=store)
+    flows, _ = _tables(store)
+    six = src[src["Aggregate Level"] == "6"]
+    assert len(flows) == len(six)
+    assert flows["value_usd"].sum() == pytest.approx(
+        six["Trade Value (US$)"].astype(float).sum(), rel=1e-12
+    )
+    assert set(flows["importer"]) == {"KOR"} and set(flows["exporter"]) == {"JPN"}
+    # Leading zero restored: '10619' → '010619'.
+    assert "010619" in set(flows["hs6"])
+
+
+def test_comtradeplus_monthly_latin1_world_rows_are_totals(store: Path) -> None:
+    path = DATA / "comtradeplus_monthly_8542_2025.csv"
+    # Each data row ends with one empty field the header lacks; strip it for pandas.
+    text = path.read_text(encoding="latin-1").replace(",\n", "\n")
+    src = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    r = api.ingest_comtrade(path, store=store)
+    _, totals = _tables(store)
+    assert r.dataset.manifest["rows"] == 0  # every row has partner World
+    assert set(totals["hs"]) == {"8542"}
+    assert totals["period"].min() >= 202501 and set(totals["freq"]) == {"M"}
+    kor = src[
+        (src["reporterISO"] == "JPN") & (src["period"] == "202503") & (src["flowCode"] == "X")
+    ]
+    got = totals[(totals["country"] == "JPN") & (totals["period"] == 202503)]["exports_usd"].sum()
+    assert got == pytest.approx(kor["primaryValue"].astype(float).sum()) and got > 1e9
+
+
+def test_comtradeplus_annual(store: Path) -> None:
+    path = DATA / "comtradeplus_annual_8542_head.csv"
+    api.ingest_comtrade(path, store=store)
+    _, totals = _tables(store)
+    assert set(totals["freq"]) == {"A"} and totals["period"].min() == 2013
+
+
+def test_missing_column_is_named(tmp_path: Path, store: Path) -> None:
+    text = (DATA / "comtrade_legacy_hf_2014.csv").read_text()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text.replace("Commodity Code", "Commodity Kode", 1))
+    with pytest.raises(BadFile, match="'Commodity Code'"):
+        api.ingest_comtrade(bad, store=store)
+
+
+def test_non_numeric_value_names_the_file(tmp_path: Path, store: Path) -> None:
+    lines = (DATA / "comtrade_legacy_hf_2014.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    idx = header.index("Trade Value (US$)")
+    import csv
+
+    rows = list(csv.reader(io.StringIO("\n".join(lines))))
+    rows[3][idx] = "12x"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(buf.getvalue())
+    with pytest.raises(BadFile, match=r"bad\.csv.*trade value 12x is not a non-negative number"):
+        api.ingest_comtrade(bad, store=store)
+
+
+def test_empty_and_wrong_files(tmp_path: Path, store: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(BadFile, match="empty"):
+        api.ingest_comtrade(empty, store=store)
+    other = tmp_path / "other.csv"
+    other.write_text("a,b,c\n1,2,3\n")
+    with pytest.raises(BadFile, match="not a UN Comtrade CSV"):
+        api.ingest_comtrade(other, store=store)
+    header_only = tmp_path / "header.csv"
+    header_only.write_text(
+        (DATA / "comtrade_legacy_hf_2014.csv").read_text().splitlines()[0] + "\n"
+    )
+    with pytest.raises(BadFile, match="no trade rows"):
+        api.ingest_comtrade(header_only, store=store)
+    assert api.catalog(store=store, sample=False).datasets == ()

@@ -1,0 +1,100 @@
+"""The store: atomic publish, failed and killed ingests leave the previous version."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ecosec import api
+from ecosec.errors import BadInput
+from ecosec.ingest.store import Store, dataset_name
+from tests.conftest import sample_baci_2024, write_baci_zip
+
+
+def test_publish_is_versioned_and_old_versions_are_pruned(tmp_path: Path, store: Path) -> None:
+    flows = sample_baci_2024()
+    versions = []
+    for n in (10, 20, 30):
+        (tmp_path / f"{n}").mkdir()
+        z = write_baci_zip(tmp_path / f"{n}" / "BACI_HS17_V202601.zip", flows.head(n))
+        versions.append(api.ingest_baci(z, store=store).dataset.version)
+    assert len(set(versions)) == 3
+    ds = Store(store).datasets()
+    assert [d.version for d in ds] == [versions[-1]]
+    assert ds[0].manifest["rows"] == 30
+    kept = sorted(p.name for p in (store / "datasets" / ds[0].name).iterdir() if p.is_dir())
+    assert kept == versions[-2:]  # the previous version stays for readers already on it
+
+
+def test_failure_inside_staging_leaves_previous_version(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s")
+    with store.stage("x") as st:
+        pd.DataFrame({"a": [1]}).to_parquet(st.flows_path)
+        st.manifest["rows"] = 1
+    before = store.get("x")
+    assert before is not None
+    with pytest.raises(RuntimeError), store.stage("x") as st:
+        pd.DataFrame({"a": [2, 3]}).to_parquet(st.flows_path)
+        raise RuntimeError("disk full")
+    after = store.get("x")
+    assert after is not None and after.version == before.version
+    assert pd.read_parquet(after.flows_files[0])["a"].tolist() == [1]
+    assert not any((tmp_path / "s" / ".staging").iterdir())
+
+
+def test_dataset_names_are_sanitised() -> None:
+    assert dataset_name("BACI HS17/V202601") == "baci-hs17-v202601"
+    with pytest.raises(BadInput, match="--name"):
+        dataset_name("../..")
+
+
+def _big_zip(path: Path, rows: int) -> Path:
+    """A BACI-layout zip of ``rows`` synthetic rows (codes from the real sample)."""
+    rng = np.random.default_rng(1)
+    base = sample_baci_2024()
+    pick = rng.integers(0, len(base), rows)
+    flows = base.iloc[pick].reset_index(drop=True)
+    flows["value_usd"] = rng.lognormal(10, 2, rows)
+    return write_baci_zip(path, flows)
+
+
+@pytest.mark.slow
+def test_sigkill_midway_keeps_previous_version_and_rerun_succeeds(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    (tmp_path / "a").mkdir()
+    small = write_baci_zip(tmp_path / "a" / "BACI_HS17_V202601.zip", sample_baci_2024().head(100))
+    api.ingest_baci(small, store=store)
+    before = api.datasets(store=store)
+    (tmp_path / "b").mkdir()
+    big = _big_zip(tmp_path / "b" / "BACI_HS17_V202601.zip", 1_500_000)
+    env = {**os.environ, "ECOSEC_HOME": str(store)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ecosec", "ingest", "baci", str(big)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    staging = store / ".staging"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if staging.exists() and any(staging.rglob("*.csv")):
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    # The store opens, lists the old version only, and its data read in full.
+    pd.testing.assert_frame_equal(api.datasets(store=store), before)
+    ds = api.catalog(store=store).datasets
+    assert sum(len(pd.read_parquet(f)) for d in ds for f in d.flows_files) == 100
+    # A re-run cleans the leftovers and publishes.
+    result = api.ingest_baci(big, store=store)
+    assert result.changed and result.dataset.manifest["rows"] == 1_500_000
+    assert not any(staging.iterdir())

@@ -1,0 +1,103 @@
+"""The CLI in process (Typer's CliRunner): ingest, datasets, sources, output formats, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from ecosec.cli import app
+from tests.conftest import DATA, sample_baci_2024
+
+runner = CliRunner()
+
+
+def test_ingest_then_datasets_json(baci_zip: Path, store: Path) -> None:
+    r = runner.invoke(app, ["ingest", "baci", str(baci_zip), "--store", str(store)])
+    assert r.exit_code == 0, r.output
+    assert "ingested baci-hs17-v202601" in r.output
+    r = runner.invoke(app, ["datasets", "--store", str(store), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)
+    assert len(rows) == 1
+    d = rows[0]
+    assert d["name"] == "baci-hs17-v202601" and d["source"] == "baci" and d["hs_rev"] == "HS17"
+    assert d["years"] == "2024" and d["freq"] == "A"
+    src = sample_baci_2024()
+    assert d["rows"] == len(src)
+    assert d["products"] == src["hs6"].nunique()
+    assert d["countries"] == len(set(src["exporter"]) | set(src["importer"]))
+
+
+def test_datasets_without_ingest_lists_the_sample(store: Path) -> None:
+    r = runner.invoke(app, ["datasets", "--store", str(store), "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    from io import StringIO
+
+    df = pd.read_csv(StringIO(r.stdout))
+    assert {"baci-critical-2024", "customs-kr-monthly", "comtrade-energy-2008-2017"} <= set(
+        df["name"]
+    )
+
+
+def test_sources_names_every_part(store: Path) -> None:
+    r = runner.invoke(app, ["sources", "--store", str(store), "--format", "json"])
+    assert r.exit_code == 0
+    rows = json.loads(r.stdout)
+    assert all(row["source"] for row in rows)
+    assert any("CEPII BACI" in row["source"] for row in rows)
+    assert any("Korea Customs Service" in row["source"] for row in rows)
+
+
+def test_output_file_csv_and_parquet(store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "d.parquet"
+    r = runner.invoke(app, ["datasets", "--store", str(store), "-f", "parquet", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert len(pd.read_parquet(out)) >= 6
+    r = runner.invoke(app, ["datasets", "--store", str(store), "-f", "parquet"])
+    assert r.exit_code == 2 and "--output" in r.output
+
+
+def test_bad_input_is_one_line_exit_2(tmp_path: Path, store: Path) -> None:
+    p = tmp_path / "nope.zip"
+    p.write_text("not a zip")
+    r = runner.invoke(app, ["ingest", "baci", str(p), "--store", str(store)])
+    assert r.exit_code == 2
+    assert "error:" in r.output and "not a readable zip" in r.output
+    assert "Traceback" not in r.output
+    r = runner.invoke(app, ["datasets", "--format", "xml", "--store", str(store)])
+    assert r.exit_code == 2 and "allowed: table, csv, json, parquet" in r.output
+
+
+def test_ingest_comtrade_and_customs_via_cli(store: Path) -> None:
+    r = runner.invoke(
+        app,
+        ["ingest", "comtrade", str(DATA / "comtrade_legacy_hf_2014.csv"), "--store", str(store)],
+    )
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        app,
+        [
+            "ingest",
+            "customs",
+            str(DATA / "korea_customs_hf_2811111000.xlsx"),
+            "--preset",
+            "kr-monthly",
+            "--store",
+            str(store),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["datasets", "--store", str(store), "-f", "json"])
+    names = {d["name"] for d in json.loads(r.stdout)}
+    assert names == {"comtrade-comtrade_legacy_hf_2014", "customs-kr-korea_customs_hf_2811111000"}
+
+
+def test_remove_dataset(baci_zip: Path, store: Path) -> None:
+    runner.invoke(app, ["ingest", "baci", str(baci_zip), "--store", str(store)])
+    r = runner.invoke(app, ["datasets", "--remove", "baci-hs17-v202601", "--store", str(store)])
+    assert r.exit_code == 0
+    r = runner.invoke(app, ["datasets", "--remove", "nothing", "--store", str(store)])
+    assert r.exit_code == 2 and "no dataset named" in r.output
