@@ -14,6 +14,19 @@ from ecosec.engine.executor import sample_dir
 DATA = Path(__file__).parent / "data"
 
 
+def flows_of(store: Path) -> pd.DataFrame:
+    """The canonical flows of a store as every reader sees them (the executor's view)."""
+    from ecosec.engine.executor import connect, open_catalog
+
+    return connect(open_catalog(store, sample=False)).execute("SELECT * FROM flows").df()
+
+
+def totals_of(store: Path) -> pd.DataFrame:
+    from ecosec.engine.executor import connect, open_catalog
+
+    return connect(open_catalog(store, sample=False)).execute("SELECT * FROM totals").df()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads or writes the user's real store."""

@@ -17,7 +17,13 @@ import duckdb
 
 from ecosec import settings
 from ecosec.errors import StoreError
-from ecosec.ingest.schema import empty_flows_sql, empty_totals_sql
+from ecosec.ingest.schema import (
+    FLOWS_SCHEMA,
+    TOTALS_SCHEMA,
+    empty_flows_sql,
+    empty_totals_sql,
+    parquet_select,
+)
 from ecosec.ingest.store import Dataset, Store
 
 
@@ -70,28 +76,35 @@ def open_catalog(store: str | Path | None = None, *, sample: bool | None = None)
     return Catalog(root, datasets, False)
 
 
-def _files_sql(files: list[Path]) -> str:
-    quoted = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-    return f"read_parquet([{quoted}], union_by_name = true)"
-
-
 def connect(catalog: Catalog) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with ``flows`` and ``totals`` views over the catalog."""
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
     limit = settings.get("memory-limit")
     if limit:
         con.execute("SET memory_limit = ?", [limit])
     threads = settings.get("threads")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
-    flows = catalog.flows_files
-    totals = catalog.totals_files
-    con.execute(
-        "CREATE VIEW flows AS "
-        + (f"SELECT * FROM {_files_sql(flows)}" if flows else empty_flows_sql())
-    )
-    con.execute(
-        "CREATE VIEW totals AS "
-        + (f"SELECT * FROM {_files_sql(totals)}" if totals else empty_totals_sql())
-    )
+    con.execute("CREATE VIEW flows AS " + flows_view_sql(catalog))
+    con.execute("CREATE VIEW totals AS " + totals_view_sql(catalog))
     return con
+
+
+def flows_view_sql(catalog: Catalog) -> str:
+    """The canonical ``flows`` relation over every dataset of the catalog (DuckDB SQL)."""
+    parts = [
+        parquet_select([str(f) for f in d.flows_files], FLOWS_SCHEMA, d.manifest.get("constants"))
+        for d in catalog.datasets
+        if d.flows_files
+    ]
+    return " UNION ALL ".join(parts) if parts else empty_flows_sql()
+
+
+def totals_view_sql(catalog: Catalog) -> str:
+    parts = [
+        parquet_select([str(f) for f in d.totals_files], TOTALS_SCHEMA, None)
+        for d in catalog.datasets
+        if d.totals_files
+    ]
+    return " UNION ALL ".join(parts) if parts else empty_totals_sql()

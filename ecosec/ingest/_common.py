@@ -13,6 +13,7 @@ import duckdb
 
 from ecosec import settings
 from ecosec.errors import BadFile, EcosecError, StoreError
+from ecosec.ingest.schema import FLOWS_SCHEMA, parquet_select
 from ecosec.ingest.store import Dataset, Staging, Store
 
 Progress = Callable[[str, float | None], None]
@@ -34,6 +35,7 @@ def connect(*, threads: int | None = None) -> duckdb.DuckDBPyConnection:
         con.execute(f"SET threads = {int(n)}")
     # Order of rows within a COPY is irrelevant to us; dropping it saves memory.
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")  # ecosec draws its own
     return con
 
 
@@ -115,13 +117,13 @@ def publish(
     try:
         with store.stage(name) as staging:
             notes = write(staging)
+            staging.manifest.update(meta)
             stats = describe(staging)
             if stats["rows"] == 0 and stats["totals_rows"] == 0:
                 raise BadFile(
                     f"{', '.join(str(p) for p in inputs)}: no trade rows found; check that "
                     "this is the right file (an empty file or only headers?)"
                 )
-            staging.manifest.update(meta)
             staging.manifest.update(stats)
             staging.manifest["sha256"] = digest
             staging.manifest["inputs"] = [str(p) for p in inputs]
@@ -147,36 +149,36 @@ def describe(staging: Staging) -> dict[str, Any]:
     try:
         files = [str(f) for f in staging.flows_files]
         if files:
-            row = con.execute(
-                """
-                WITH f AS (SELECT * FROM read_parquet($1))
-                SELECT count(*), min(period), max(period),
-                       string_agg(DISTINCT freq, ',' ORDER BY freq),
-                       count(DISTINCT exporter), count(DISTINCT importer),
-                       (SELECT count(*) FROM (SELECT exporter AS c FROM f
-                                              UNION SELECT importer FROM f)),
-                       count(DISTINCT hs6), sum(value_usd),
-                       string_agg(DISTINCT source, ',' ORDER BY source),
-                       string_agg(DISTINCT hs_rev, ',' ORDER BY hs_rev),
-                       list(DISTINCT CASE WHEN freq = 'M' THEN period // 100 ELSE period END)
-                FROM f
-                """,
-                [files],
-            ).fetchone()
-            assert row is not None
+            flows_sql = parquet_select(files, FLOWS_SCHEMA, staging.manifest.get("constants"))
+            # Separate small queries: each is one cheap columnar scan, where a single
+            # query with many DISTINCT aggregates costs several times more.
+            con.execute(f"CREATE TEMP VIEW f AS {flows_sql}")
+
+            def one(sql: str) -> Any:
+                r = con.execute(sql).fetchone()
+                return None if r is None else r[0]
+
+            years = one(
+                "SELECT list(DISTINCT CASE WHEN freq = 'M' THEN period // 100 ELSE period END)"
+                " FROM f"
+            )
             out.update(
-                rows=row[0],
-                period_min=row[1],
-                period_max=row[2],
-                freq=row[3],
-                exporters=row[4],
-                importers=row[5],
-                countries=row[6],
-                products=row[7],
-                value_usd=row[8],
-                source=row[9],
-                hs_rev=row[10],
-                years=sorted(int(y) for y in (row[11] or [])),
+                rows=one("SELECT count(*) FROM f"),
+                period_min=one("SELECT min(period) FROM f"),
+                period_max=one("SELECT max(period) FROM f"),
+                freq=",".join(sorted(one("SELECT list(DISTINCT freq) FROM f") or [])),
+                exporters=one("SELECT count(DISTINCT exporter) FROM f"),
+                importers=one("SELECT count(DISTINCT importer) FROM f"),
+                countries=one(
+                    "SELECT count(*) FROM (SELECT DISTINCT exporter FROM f"
+                    " UNION SELECT DISTINCT importer FROM f)"
+                ),
+                products=one("SELECT count(DISTINCT hs6) FROM f"),
+                value_usd=one("SELECT sum(value_usd) FROM f"),
+                source=",".join(sorted(one("SELECT list(DISTINCT source) FROM f") or [])),
+                hs_rev=",".join(sorted(one("SELECT list(DISTINCT hs_rev) FROM f") or [])),
+                sides=",".join(sorted(one("SELECT list(DISTINCT reporter_side) FROM f") or [])),
+                years=sorted(int(y) for y in (years or [])),
             )
         if staging.totals_path.exists():
             trow = con.execute(

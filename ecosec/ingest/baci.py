@@ -11,7 +11,10 @@ the staging directory and converted by one DuckDB ``COPY`` (streaming, multi-cor
 
 from __future__ import annotations
 
+import gzip
 import re
+import struct
+import zlib
 import zipfile
 from pathlib import Path
 
@@ -74,6 +77,43 @@ class _Source:
         version = YEAR_RE.search(self.years[0][1])
         self.version = "V" + (version.group(3) if version else "unknown")
 
+    def as_gzip(self, name: str, dest: Path, progress: Progress, label: str) -> Path | None:
+        """Member ``name`` as a .gz file made by copying its compressed bytes.
+
+        A zip member stored with deflate is a raw deflate stream; with a gzip header
+        and the member's CRC-32 and size as trailer it is a valid gzip file, which
+        DuckDB decompresses while it parses. This avoids writing the ~370 MB CSV of a
+        full year to disk. Returns None when the member is not deflated.
+        """
+        if self.zip is None:
+            return None
+        info = self.zip.getinfo(name)
+        if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
+            return None
+        out = dest / (Path(name).name + ".gz")
+        try:
+            with self.path.open("rb") as f, out.open("wb") as g:
+                f.seek(info.header_offset)
+                local = f.read(30)
+                if len(local) != 30 or local[:4] != b"PK\x03\x04":
+                    raise BadFile(f"{self.path}: member {name} has a damaged header; {_FIX}")
+                name_len, extra_len = struct.unpack("<HH", local[26:30])
+                f.seek(info.header_offset + 30 + name_len + extra_len)
+                g.write(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff")
+                left = info.compress_size
+                while left:
+                    chunk = f.read(min(left, _CHUNK))
+                    if not chunk:
+                        raise BadFile(f"{self.path}: member {name} is truncated; {_FIX}")
+                    g.write(chunk)
+                    left -= len(chunk)
+                    progress(label, 1 - left / max(info.compress_size, 1))
+                g.write(struct.pack("<II", info.CRC, info.file_size & 0xFFFFFFFF))
+        except BadFile:
+            out.unlink(missing_ok=True)
+            raise
+        return out
+
     def materialize(self, name: str, dest: Path, progress: Progress, label: str) -> Path:
         """A path on disk for member ``name`` (extracted from the zip into ``dest``)."""
         if self.zip is None:
@@ -111,6 +151,13 @@ def ingest_baci(
             "kind": "baci",
             "description": f"CEPII BACI {src.hs_rev} {src.version}, bilateral flows",
             "hs_rev_source": src.hs_rev,
+            # Same for every row: kept here, not in 11 million Parquet cells.
+            "constants": {
+                "freq": "A",
+                "hs_rev": src.hs_rev,
+                "source": "baci",
+                "reporter_side": "R",
+            },
         }
         return publish(store, ds_name, inputs, meta, lambda st: _write(src, st, progress))
     finally:
@@ -124,11 +171,19 @@ def _write(src: _Source, staging: Staging, progress: Progress) -> list[str]:
         has_products = _load_product_table(con, src, staging, progress)
         for year, member, _ in src.years:
             label = f"{year}"
-            csv = src.materialize(member, staging.path, progress, f"extract {label}")
+            gz = src.as_gzip(member, staging.path, progress, f"read {label}")
+            csv = gz or src.materialize(member, staging.path, progress, f"extract {label}")
             progress(f"convert {label}", None)
-            _convert_year(con, csv, member, year, src.hs_rev, has_products, staging)
-            if src.zip is not None:
-                csv.unlink()
+            try:
+                _convert_year(con, csv, member, year, src.hs_rev, has_products, staging)
+            except BadFile as exc:
+                if gz is None or "gzip" not in str(exc).lower():
+                    raise
+                # A deflate stream DuckDB refuses (CRC or size mismatch): corrupt member.
+                raise BadFile(f"{src.path}: member {member} is corrupt ({exc}); {_FIX}") from exc
+            finally:
+                if src.zip is not None:
+                    csv.unlink(missing_ok=True)
             progress(f"convert {label}", 1.0)
     finally:
         con.close()
@@ -222,33 +277,29 @@ def _convert_year(
              ELSE error('ecosec: year ' || coalesce(CAST(r.t AS VARCHAR), 'empty')
                         || ' in the file of year {year} (row ' || {row} || ')') END
           AS period,
-        'A' AS freq,
         coalesce(e.iso3, error('ecosec: exporter code ' || coalesce(CAST(i AS VARCHAR), 'empty')
                  || ' is not in the country table (row ' || {row} || ')')) AS exporter,
         coalesce(m.iso3, error('ecosec: importer code ' || coalesce(CAST(j AS VARCHAR), 'empty')
                  || ' is not in the country table (row ' || {row} || ')')) AS importer,
-        CASE WHEN NOT regexp_full_match(coalesce(k, ''), '[0-9]{{4,6}}')
+        CASE WHEN NOT (length(k) BETWEEN 1 AND 6 AND TRY_CAST(k AS INTEGER) >= 0)
                THEN error('ecosec: product code ' || coalesce(k, 'empty')
                           || ' is not an HS6 code (row ' || {row} || ')')
              {product_check}
              ELSE lpad(k, 6, '0') END AS hs6,
-        '{hs_rev}' AS hs_rev,
         CASE WHEN v >= 0 THEN v * 1000.0
              ELSE error('ecosec: value ' || coalesce(CAST(v AS VARCHAR), 'empty')
                         || ' is negative or missing (row ' || {row} || ')') END AS value_usd,
         CASE WHEN q IS NULL OR trim(q) IN ('NA', '') THEN NULL
-             WHEN TRY_CAST(trim(q) AS DOUBLE) >= 0 THEN CAST(trim(q) AS DOUBLE)
+             WHEN TRY_CAST(q AS DOUBLE) >= 0 THEN CAST(q AS DOUBLE)
              ELSE error('ecosec: quantity ' || q || ' is not a non-negative number (row '
-                        || {row} || ')') END AS qty_t,
-        'baci' AS source,
-        'R' AS reporter_side
+                        || {row} || ')') END AS qty_t
       FROM read_csv('{_sql_path(csv)}', header = true, delim = ',', quote = '"',
                     columns = {_COLUMNS}) AS r
       LEFT JOIN cc AS e ON e.num = r.i
       LEFT JOIN cc AS m ON m.num = r.j
       {"LEFT JOIN pc AS p ON p.hs6 = lpad(r.k, 6, '0')" if has_products else ""}
     ) TO '{_sql_path(staging.flows_part(str(year)))}'
-      (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)
+      (FORMAT parquet, ROW_GROUP_SIZE 1000000)
     """
     try:
         con.execute(sql)
@@ -258,8 +309,12 @@ def _convert_year(
 
 
 def _check_header(csv: Path, member: str) -> None:
-    with csv.open("rb") as f:
-        head = f.readline(4096).decode("utf-8", "replace").strip().replace('"', "")
+    opener = gzip.open if csv.suffix == ".gz" else open
+    try:
+        with opener(csv, "rb") as f:
+            head = f.readline(4096).decode("utf-8", "replace").strip().replace('"', "")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise BadFile(f"{member}: cannot be decompressed ({exc}); {_FIX}") from exc
     cols = [c.strip().lower() for c in head.split(",")]
     if cols != ["t", "i", "j", "k", "v", "q"]:
         missing = [c for c in ("t", "i", "j", "k", "v", "q") if c not in cols]

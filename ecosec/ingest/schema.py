@@ -65,3 +65,25 @@ def empty_totals_sql() -> str:
         + ", ".join(f"CAST(NULL AS {_DUCK[str(f.type)]}) AS {f.name}" for f in TOTALS_SCHEMA)
         + " WHERE FALSE"
     )
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def parquet_select(files: list[str], schema: pa.Schema, constants: dict[str, str] | None) -> str:
+    """SELECT of the canonical columns from Parquet ``files``.
+
+    Large sources store per-dataset constants (``freq``, ``hs_rev``, ``source``,
+    ``reporter_side`` of a BACI ingest) once in the manifest rather than in every row;
+    they are put back here, so every reader sees the full canonical table.
+    """
+    constants = constants or {}
+    cols = []
+    for f in schema:
+        if f.name in constants:
+            cols.append(f"CAST({_sql_str(constants[f.name])} AS {_DUCK[str(f.type)]}) AS {f.name}")
+        else:
+            cols.append(f.name)
+    source = "read_parquet([" + ", ".join(_sql_str(x) for x in files) + "], union_by_name = true)"
+    return f"SELECT {', '.join(cols)} FROM {source}"

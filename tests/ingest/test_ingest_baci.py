@@ -15,12 +15,11 @@ import pytest
 
 from ecosec import api
 from ecosec.errors import BadFile
-from tests.conftest import sample_baci_2024, write_baci_zip
+from tests.conftest import flows_of, totals_of, sample_baci_2024, write_baci_zip
 
 
 def _flows(store: Path) -> pd.DataFrame:
-    ds = api.catalog(store=store, sample=False).datasets
-    return pd.concat([pd.read_parquet(f) for d in ds for f in d.flows_files])
+    return flows_of(store)
 
 
 def test_rows_and_totals_match_the_csv_read_independently(

@@ -12,17 +12,11 @@ import pytest
 
 from ecosec import api
 from ecosec.errors import BadFile
-from tests.conftest import DATA
+from tests.conftest import DATA, flows_of, totals_of
 
 
 def _tables(store: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    ds = api.catalog(store=store, sample=False).datasets
-    flows = [pd.read_parquet(f) for d in ds for f in d.flows_files]
-    totals = [pd.read_parquet(f) for d in ds for f in d.totals_files]
-    return (
-        pd.concat(flows) if flows else pd.DataFrame(),
-        pd.concat(totals) if totals else pd.DataFrame(),
-    )
+    return flows_of(store), totals_of(store)
 
 
 def test_legacy_hf_2014_keeps_reporter_side_and_world_totals(store: Path) -> None:

@@ -10,14 +10,13 @@ import pytest
 
 from ecosec import api
 from ecosec.errors import BadFile, BadInput
-from tests.conftest import DATA
+from tests.conftest import DATA, flows_of, totals_of
 
 HF = DATA / "korea_customs_hf_2811111000.xlsx"
 
 
 def _flows(store: Path) -> pd.DataFrame:
-    ds = api.catalog(store=store, sample=False).datasets
-    return pd.concat([pd.read_parquet(f) for d in ds for f in d.flows_files])
+    return flows_of(store)
 
 
 def _japan_share_by_pandas(year: int) -> float:

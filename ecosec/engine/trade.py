@@ -1,0 +1,104 @@
+"""The reconciled annual bilateral trade relation every indicator starts from.
+
+Sources overlap: BACI gives reconciled flows (``reporter_side = 'R'``), Comtrade files
+give each reporter's declaration (``'M'`` importer, ``'X'`` exporter), customs tables
+are monthly. For each (year, exporter, importer, hs6) one figure is kept, in this
+order of preference (the mirror-data rule of DESIGN.md and issue 3):
+
+1. an annual figure before a sum of months (months count only for a reporter, source
+   and year with all 12 months present, so a partial year never passes for a year);
+2. the reconciled figure (``R``), else the importer's report (``M``), else the
+   exporter's (``X``) — the column ``reported_by`` says which;
+3. then by source name, so the choice is deterministic.
+
+All SQL here is DuckDB's dialect, also run on Spark after sqlglot transpiles it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ecosec.errors import BadInput
+
+_CODE = re.compile(r"^[A-Z0-9]{3}$")
+_HS6 = re.compile(r"^[0-9]{6}$")
+
+
+def sql_list(values: Sequence[str], pattern: re.Pattern[str] = _CODE) -> str:
+    """A SQL list literal of validated codes (never raw user text: codes are checked)."""
+    for v in values:
+        if not pattern.match(v):
+            raise BadInput(f"{v!r} is not a valid code here")  # validated upstream; defensive
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def hs_list(values: Sequence[str]) -> str:
+    return sql_list(values, _HS6)
+
+
+def year_list(years: Sequence[int]) -> str:
+    return "(" + ", ".join(str(int(y)) for y in years) + ")"
+
+
+def trade_sql(*, hs: Sequence[str] | None, years: Sequence[int] | None, simple: bool) -> str:
+    """SELECT year, exporter, importer, hs6, value_usd, qty_t, reported_by, source.
+
+    ``simple`` (every flow annual and reconciled, as after a BACI ingest) skips the
+    reconciliation, which then has nothing to choose between.
+    """
+    hs_filter = f"AND hs6 IN {hs_list(hs)}" if hs else ""
+    year_filter_a = f"AND period IN {year_list(years)}" if years else ""
+    year_filter_m = f"AND CAST(period / 100 AS INTEGER) IN {year_list(years)}" if years else ""
+    if simple:
+        return f"""
+        SELECT period AS year, exporter, importer, hs6, value_usd, qty_t,
+               'reconciled' AS reported_by, source
+        FROM flows
+        WHERE freq = 'A' AND exporter <> importer {hs_filter} {year_filter_a}
+        """
+    return f"""
+    WITH monthly AS (
+      SELECT CAST(FLOOR(period / 100) AS INTEGER) AS year, period, exporter, importer, hs6,
+             value_usd, qty_t, reporter_side, source,
+             CASE WHEN reporter_side = 'X' THEN exporter ELSE importer END AS reporter
+      FROM flows
+      WHERE freq = 'M' AND exporter <> importer {hs_filter} {year_filter_m}
+    ),
+    complete AS (
+      SELECT year, reporter, source, reporter_side
+      FROM monthly
+      GROUP BY year, reporter, source, reporter_side
+      HAVING COUNT(DISTINCT period) = 12
+    ),
+    candidates AS (
+      SELECT period AS year, exporter, importer, hs6, value_usd, qty_t, reporter_side, source,
+             0 AS freq_rank
+      FROM flows
+      WHERE freq = 'A' AND exporter <> importer {hs_filter} {year_filter_a}
+      UNION ALL
+      SELECT m.year, m.exporter, m.importer, m.hs6, SUM(m.value_usd), SUM(m.qty_t),
+             m.reporter_side, m.source, 1 AS freq_rank
+      FROM monthly AS m
+      JOIN complete AS c
+        ON c.year = m.year AND c.reporter = m.reporter AND c.source = m.source
+       AND c.reporter_side = m.reporter_side
+      GROUP BY m.year, m.exporter, m.importer, m.hs6, m.reporter_side, m.source
+    ),
+    ranked AS (
+      SELECT *,
+             ROW_NUMBER() OVER (
+               PARTITION BY year, exporter, importer, hs6
+               ORDER BY freq_rank,
+                        CASE reporter_side WHEN 'R' THEN 0 WHEN 'M' THEN 1 ELSE 2 END,
+                        source, value_usd DESC
+             ) AS pick
+      FROM candidates
+    )
+    SELECT year, exporter, importer, hs6, value_usd, qty_t,
+           CASE reporter_side WHEN 'R' THEN 'reconciled' WHEN 'M' THEN 'importer'
+                ELSE 'exporter' END AS reported_by,
+           source
+    FROM ranked
+    WHERE pick = 1
+    """
