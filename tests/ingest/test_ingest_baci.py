@@ -15,7 +15,7 @@ import pytest
 
 from ecosec import api
 from ecosec.errors import BadFile
-from tests.conftest import flows_of, totals_of, sample_baci_2024, write_baci_zip
+from tests.conftest import flows_of, sample_baci_2024, write_baci_zip
 
 
 def _flows(store: Path) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pytest
 
 from ecosec import api
 from ecosec.errors import BadFile, BadInput
-from tests.conftest import DATA, flows_of, totals_of
+from tests.conftest import DATA, flows_of
 
 HF = DATA / "korea_customs_hf_2811111000.xlsx"
 
