@@ -14,6 +14,7 @@ from ecosec.api import (
     remove_dataset,
     sources,
 )
+from ecosec.api_dependency import chokepoints, dependencies, rca, suppliers
 from ecosec.errors import EcosecError
 
 __version__ = "0.1.0"
@@ -22,10 +23,14 @@ __all__ = [
     "EcosecError",
     "__version__",
     "catalog",
+    "chokepoints",
     "datasets",
+    "dependencies",
     "ingest_baci",
     "ingest_comtrade",
     "ingest_customs",
+    "rca",
     "remove_dataset",
     "sources",
+    "suppliers",
 ]

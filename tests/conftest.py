@@ -96,3 +96,27 @@ def write_baci_zip(
 @pytest.fixture
 def baci_zip(tmp_path: Path) -> Path:
     return write_baci_zip(tmp_path / "BACI_HS17_V202601.zip", sample_baci_2024())
+
+
+def make_store(root: Path, table: pd.DataFrame, *, side: str = "R", freq: str = "A") -> Path:
+    """A store holding ``table`` (period, exporter, importer, hs6, value_usd) as one dataset."""
+    from ecosec.ingest._common import describe
+    from ecosec.ingest.schema import FLOWS_COLUMNS
+    from ecosec.ingest.store import Store
+
+    df = table.copy()
+    defaults = {
+        "freq": freq,
+        "hs_rev": "HS17",
+        "qty_t": float("nan"),
+        "source": "test",
+        "reporter_side": side,
+    }
+    for k, v in defaults.items():
+        if k not in df:
+            df[k] = v
+    df["period"] = df["period"].astype("int32")
+    with Store(root).stage("constructed") as st:
+        df[list(FLOWS_COLUMNS)].to_parquet(st.flows_path, index=False)
+        st.manifest.update(describe(st))
+    return root

@@ -7,6 +7,7 @@ Conventions of every command: ``--format table|csv|json|parquet``, ``--output FI
 
 from __future__ import annotations
 
+from ecosec.cli import _analysis  # noqa: F401  (registers the analysis commands)
 from ecosec.cli._app import app
 
 

@@ -21,7 +21,7 @@ from ecosec.errors import BadInput, EcosecError, closest
 P = ParamSpec("P")
 R = TypeVar("R")
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 FormatOpt = typer.Option(

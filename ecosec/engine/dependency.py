@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ecosec.engine.trade import sql_list, trade_sql, year_list
+from ecosec.engine.trade import hs_list, sql_list, trade_sql, year_list
 
 NO_EXPORTS_RATIO = 1e9
 """``import_export_ratio`` when the importer exports none of the product."""
@@ -48,17 +48,15 @@ class Importer:
 
     @property
     def is_group(self) -> bool:
-        return len(self.members) > 1 or (
-            len(self.members) == 1 and self.label not in (None, self.members[0])
-        )
+        return self.label is not None and (len(self.members) > 1 or self.label != self.members[0])
 
 
 def _importer_parts(imp: Importer) -> tuple[str, str, str]:
     """(label expression, filter on flows into the importer, exports-of-importer SQL)."""
-    if imp.label is None:
+    if imp.label is None and not imp.members:
         return "importer", "TRUE", "SELECT year, exporter AS importer, hs6, x FROM xp"
     members = sql_list(imp.members)
-    if not imp.is_group:
+    if imp.label is None or not imp.is_group:
         return (
             "importer",
             f"importer IN {members}",
@@ -226,7 +224,7 @@ def rca_sql(
 ) -> str:
     """Per (exporter, hs6, year): exports and Balassa RCA over all products in the data."""
     who = f"WHERE x.exporter IN {sql_list(exporters)}" if exporters else ""
-    what = f"AND x.hs6 IN {sql_list(hs, _hs_pattern())}" if hs else ""
+    what = f"AND x.hs6 IN {hs_list(hs)}" if hs else ""
     if not who and what:
         what = "WHERE " + what[4:]
     return f"""
@@ -244,12 +242,6 @@ def rca_sql(
     {who} {what}
     ORDER BY x.year, x.exporter, rca DESC
     """
-
-
-def _hs_pattern():  # type: ignore[no-untyped-def]
-    from ecosec.engine.trade import _HS6
-
-    return _HS6
 
 
 def supplier_sql(

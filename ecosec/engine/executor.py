@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from ecosec import settings
 from ecosec.errors import StoreError
@@ -108,3 +109,33 @@ def totals_view_sql(catalog: Catalog) -> str:
         if d.totals_files
     ]
     return " UNION ALL ".join(parts) if parts else empty_totals_sql()
+
+
+def is_simple(catalog: Catalog) -> bool:
+    """True when every flow is annual and reconciled (nothing for the mirror rule to do)."""
+    for d in catalog.datasets:
+        if not d.flows_files:
+            continue
+        m = d.manifest
+        consts = m.get("constants") or {}
+        freq = consts.get("freq") or m.get("freq", "")
+        sides = consts.get("reporter_side") or m.get("sides", "")
+        if freq != "A" or sides != "R":
+            return False
+    return True
+
+
+def run(catalog: Catalog, sql: str, *, engine: str | None = None) -> pd.DataFrame:
+    """Execute one engine query (DuckDB dialect) on DuckDB, or on Spark after sqlglot."""
+    name = settings.get("engine", engine)
+    if name == "spark":
+        from ecosec.engine.spark import run_spark
+
+        return run_spark(catalog, sql)
+    con = connect(catalog)
+    try:
+        return con.execute(sql).df()
+    except duckdb.Error as exc:
+        raise StoreError(f"query failed on DuckDB: {str(exc).splitlines()[0]}") from exc
+    finally:
+        con.close()

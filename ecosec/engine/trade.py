@@ -58,20 +58,20 @@ def trade_sql(*, hs: Sequence[str] | None, years: Sequence[int] | None, simple: 
         WHERE freq = 'A' AND exporter <> importer {hs_filter} {year_filter_a}
         """
     return f"""
-    WITH monthly AS (
+    WITH t_monthly AS (
       SELECT CAST(FLOOR(period / 100) AS INTEGER) AS year, period, exporter, importer, hs6,
              value_usd, qty_t, reporter_side, source,
              CASE WHEN reporter_side = 'X' THEN exporter ELSE importer END AS reporter
       FROM flows
       WHERE freq = 'M' AND exporter <> importer {hs_filter} {year_filter_m}
     ),
-    complete AS (
+    t_complete AS (
       SELECT year, reporter, source, reporter_side
-      FROM monthly
+      FROM t_monthly
       GROUP BY year, reporter, source, reporter_side
       HAVING COUNT(DISTINCT period) = 12
     ),
-    candidates AS (
+    t_candidates AS (
       SELECT period AS year, exporter, importer, hs6, value_usd, qty_t, reporter_side, source,
              0 AS freq_rank
       FROM flows
@@ -79,13 +79,13 @@ def trade_sql(*, hs: Sequence[str] | None, years: Sequence[int] | None, simple: 
       UNION ALL
       SELECT m.year, m.exporter, m.importer, m.hs6, SUM(m.value_usd), SUM(m.qty_t),
              m.reporter_side, m.source, 1 AS freq_rank
-      FROM monthly AS m
-      JOIN complete AS c
+      FROM t_monthly AS m
+      JOIN t_complete AS c
         ON c.year = m.year AND c.reporter = m.reporter AND c.source = m.source
        AND c.reporter_side = m.reporter_side
       GROUP BY m.year, m.exporter, m.importer, m.hs6, m.reporter_side, m.source
     ),
-    ranked AS (
+    t_ranked AS (
       SELECT *,
              ROW_NUMBER() OVER (
                PARTITION BY year, exporter, importer, hs6
@@ -93,12 +93,12 @@ def trade_sql(*, hs: Sequence[str] | None, years: Sequence[int] | None, simple: 
                         CASE reporter_side WHEN 'R' THEN 0 WHEN 'M' THEN 1 ELSE 2 END,
                         source, value_usd DESC
              ) AS pick
-      FROM candidates
+      FROM t_candidates
     )
     SELECT year, exporter, importer, hs6, value_usd, qty_t,
            CASE reporter_side WHEN 'R' THEN 'reconciled' WHEN 'M' THEN 'importer'
                 ELSE 'exporter' END AS reported_by,
            source
-    FROM ranked
+    FROM t_ranked
     WHERE pick = 1
     """

@@ -1,0 +1,256 @@
+"""Public API of the dependency engine: dependencies, chokepoints, suppliers, RCA.
+
+Inputs are validated here (countries, groups, baskets, HS codes, years) and turned
+into SQL by :mod:`ecosec.engine.dependency`; results come back as DataFrames with
+country names and product descriptions added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ecosec import refdata
+from ecosec.engine import dependency as dep
+from ecosec.engine.executor import Catalog, is_simple, open_catalog, run
+from ecosec.engine.trade import hs_list
+from ecosec.errors import BadInput, NoData, UnknownProduct, closest
+
+METHODS = ("geodep", "eu")
+
+DEPENDENCY_COLUMNS = [
+    "importer", "hs6", "year", "imports_usd", "n_suppliers", "top_supplier", "top_share",
+    "top3_share", "hhi_imports", "hhi_world", "exports_usd", "import_export_ratio",
+    "extra_share", "criteria_met", "years_met", "persistence_applied", "dependent",
+    "reported_by", "importer_name", "product", "top_supplier_name",
+]  # fmt: skip
+
+
+def _codes(
+    catalog: Catalog, *, basket: str | None, hs: Sequence[str] | str | None
+) -> list[str] | None:
+    """The HS6 codes asked for (basket and/or list), validated against the data."""
+    codes: list[str] = []
+    if basket:
+        codes += list(refdata.basket_codes(basket))
+    if hs:
+        items = hs.split(",") if isinstance(hs, str) else list(hs)
+        for item in items:
+            code = refdata.normalize_hs(item.strip())
+            if len(code) != 6:
+                raise UnknownProduct(f"HS code {item!r}: give a six-digit code, e.g. 850511")
+            codes.append(code)
+    if not codes:
+        return None
+    present = set(run(catalog, "SELECT DISTINCT hs6 FROM flows", engine="duckdb")["hs6"].tolist())
+    found = [c for c in dict.fromkeys(codes) if c in present]
+    if not found:
+        sample = ", ".join(sorted(present)[:12])
+        what = f"basket {basket!r}" if basket and not hs else f"HS code(s) {', '.join(codes[:5])}"
+        raise UnknownProduct(
+            f"{what}: none of its codes is in the loaded data; codes present include "
+            f"{sample} ({len(present)} in all). Ingest data that covers them (ecosec ingest)"
+        )
+    if hs and not basket:
+        missing = [c for c in codes if c not in present]
+        if missing:
+            raise UnknownProduct(
+                f"HS code(s) {', '.join(missing)} not in the loaded data; "
+                f"{closest(missing[0], sorted(present))}"
+            )
+    return found
+
+
+def _years(catalog: Catalog, codes: list[str] | None) -> list[int]:
+    where = f"WHERE hs6 IN {hs_list(codes)}" if codes else ""
+    df = run(
+        catalog,
+        f"SELECT DISTINCT period AS year FROM flows {where.replace('WHERE', 'WHERE freq = ' + repr('A') + ' AND') if where else 'WHERE freq = ' + repr('A')}",
+        engine="duckdb",
+    )
+    return sorted(int(y) for y in df["year"])
+
+
+def _pick_years(
+    catalog: Catalog, codes: list[str] | None, year: int | Sequence[int] | None
+) -> list[int]:
+    available = _years(catalog, codes)
+    if not available:
+        raise NoData("no annual flows for these products in the loaded data; see `ecosec datasets`")
+    if year is None:
+        return [available[-1]]
+    wanted = [int(year)] if isinstance(year, int | str) else [int(y) for y in year]
+    missing = [y for y in wanted if y not in available]
+    if missing:
+        raise NoData(
+            f"no data for year {', '.join(map(str, missing))} for these products; "
+            f"years available: {', '.join(map(str, available))}"
+        )
+    return wanted
+
+
+def _importer(country: str | None) -> dep.Importer:
+    if country is None or country.strip().lower() in ("", "all", "*"):
+        return dep.Importer(None)
+    text = country.strip()
+    groups = refdata.groups()
+    if text.upper().replace(" ", "").replace("-", "") in groups or text.upper() in groups:
+        members = refdata.resolve_countries(text)
+        key = next(k for k in groups if set(groups[k].members) == set(members))
+        return dep.Importer(key, tuple(members))
+    members = refdata.resolve_countries(text)
+    if len(members) == 1:
+        return dep.Importer(members[0], members)
+    return dep.Importer(None, tuple(members))
+
+
+def _name(code: object) -> str:
+    if not isinstance(code, str):
+        return ""
+    return refdata.groups()[code].title if code in refdata.groups() else refdata.country_name(code)
+
+
+def _product(code: object) -> str:
+    try:
+        return refdata.hs_description(str(code)) or ""
+    except BadInput:
+        return ""
+
+
+def _describe(
+    df: pd.DataFrame, country_cols: Sequence[str], hs_col: str | None = "hs6"
+) -> pd.DataFrame:
+    for col in country_cols:
+        df[f"{col}_name"] = df[col].map(_name)
+    if hs_col:
+        df["product"] = df[hs_col].map(_product)
+    return df
+
+
+def dependencies(
+    country: str | None,
+    *,
+    year: int | Sequence[int] | None = None,
+    basket: str | None = None,
+    hs: Sequence[str] | str | None = None,
+    method: str = "geodep",
+    thresholds: dep.Thresholds | None = None,
+    only_dependent: bool = False,
+    store: str | Path | None = None,
+    sample: bool | None = None,
+    engine: str | None = None,
+) -> pd.DataFrame:
+    """Import dependency of ``country`` (ISO3, group such as EU27, list, or None for all).
+
+    One row per (importer, hs6, year) with imports, suppliers, concentration and the
+    dependency flag with each criterion's value (CEPII GeoDep by default;
+    ``method="eu"`` for the EU Commission's SWD(2021) 352 variant).
+
+    >>> import ecosec
+    >>> d = ecosec.dependencies("KOR", year=2024, hs="850511", sample=True)
+    >>> d.loc[0, "top_supplier"], round(float(d.loc[0, "top_share"]), 2)
+    ('CHN', 0.87)
+    """
+    if method not in METHODS:
+        raise BadInput(f"method {method!r} is not known; {closest(method, list(METHODS))}")
+    catalog = open_catalog(store, sample=sample)
+    importer = _importer(country)
+    codes = _codes(catalog, basket=basket, hs=hs)
+    years = _pick_years(catalog, codes, year)
+    sql = dep.dependency_sql(
+        importer,
+        hs=codes,
+        years=years,
+        method=method,
+        t=thresholds or dep.Thresholds(),
+        simple=is_simple(catalog),
+    )
+    df = run(catalog, sql, engine=engine)
+    if df.empty:
+        raise NoData(
+            f"{country} imports none of these products in {', '.join(map(str, years))} in the "
+            "loaded data; try another year or basket (`ecosec baskets`, `ecosec datasets`)"
+        )
+    if only_dependent:
+        df = df[df["dependent"]].reset_index(drop=True)
+    df = _describe(df, ["importer", "top_supplier"])
+    return df[DEPENDENCY_COLUMNS]
+
+
+def chokepoints(
+    *,
+    year: int | Sequence[int] | None = None,
+    basket: str | None = None,
+    hs: Sequence[str] | str | None = None,
+    store: str | Path | None = None,
+    sample: bool | None = None,
+    engine: str | None = None,
+) -> pd.DataFrame:
+    """Per (product, year): world exports, the three largest exporters and shares, world HHI.
+
+    >>> import ecosec
+    >>> c = ecosec.chokepoints(year=2022, hs="283691", sample=True)
+    >>> c.loc[0, "top_exporter"]
+    'CHL'
+    """
+    catalog = open_catalog(store, sample=sample)
+    codes = _codes(catalog, basket=basket, hs=hs)
+    years = _pick_years(catalog, codes, year)
+    df = run(
+        catalog, dep.chokepoint_sql(hs=codes, years=years, simple=is_simple(catalog)), engine=engine
+    )
+    df = _describe(df, ["top_exporter", "second_exporter", "third_exporter"])
+    return df
+
+
+def suppliers(
+    country: str,
+    *,
+    year: int | Sequence[int] | None = None,
+    basket: str | None = None,
+    hs: Sequence[str] | str | None = None,
+    method: str = "geodep",
+    store: str | Path | None = None,
+    sample: bool | None = None,
+    engine: str | None = None,
+) -> pd.DataFrame:
+    """On whom ``country`` depends: per supplier, the dependencies it supplies and holds."""
+    catalog = open_catalog(store, sample=sample)
+    importer = _importer(country)
+    codes = _codes(catalog, basket=basket, hs=hs)
+    years = _pick_years(catalog, codes, year)
+    simple = is_simple(catalog)
+    d_sql = dep.dependency_sql(
+        importer, hs=codes, years=years, method=method, t=dep.Thresholds(), simple=simple
+    )
+    df = run(
+        catalog,
+        dep.supplier_sql(d_sql, importer, simple=simple, hs=codes, years=years),
+        engine=engine,
+    )
+    return _describe(df, ["importer", "exporter"], hs_col=None)
+
+
+def rca(
+    exporters: str | None = None,
+    *,
+    year: int | Sequence[int] | None = None,
+    basket: str | None = None,
+    hs: Sequence[str] | str | None = None,
+    store: str | Path | None = None,
+    sample: bool | None = None,
+    engine: str | None = None,
+) -> pd.DataFrame:
+    """Balassa RCA per (exporter, hs6, year), over all products in the loaded data."""
+    catalog = open_catalog(store, sample=sample)
+    who = list(refdata.resolve_countries(exporters)) if exporters else None
+    codes = _codes(catalog, basket=basket, hs=hs)
+    years = _pick_years(catalog, codes, year)
+    df = run(
+        catalog,
+        dep.rca_sql(exporters=who, hs=codes, years=years, simple=is_simple(catalog)),
+        engine=engine,
+    )
+    return _describe(df, ["exporter"])

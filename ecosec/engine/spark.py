@@ -1,0 +1,91 @@
+"""Run the engine's DuckDB SQL on Spark: the same queries, transpiled by sqlglot.
+
+Needs the ``ecosec[spark]`` extra and Java 17. The master URL is the ``spark-master``
+setting (``ECOSEC_SPARK_MASTER``, default ``local[2]``).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import sqlglot
+
+from ecosec import settings
+from ecosec.engine.executor import Catalog
+from ecosec.errors import MissingExtra
+from ecosec.ingest.schema import FLOWS_SCHEMA, TOTALS_SCHEMA
+
+
+def to_spark_sql(sql: str) -> str:
+    """DuckDB SQL → Spark SQL (sqlglot)."""
+    return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+
+
+@functools.lru_cache(maxsize=2)
+def session(master: str) -> Any:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise MissingExtra(
+            "the Spark engine needs pyspark: pip install 'ecosec[spark]' (and Java 17)"
+        ) from exc
+    return (
+        SparkSession.builder.master(master)
+        .appName("ecosec")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+
+
+def run_spark(catalog: Catalog, sql: str) -> pd.DataFrame:
+    spark = session(settings.get("spark-master") or "local[2]")
+    # The views read the same Parquet files as DuckDB's; per-dataset constants (kept in
+    # the manifest, see ingest.schema.parquet_select) are added as literal columns.
+    _register(
+        spark,
+        "flows",
+        FLOWS_SCHEMA,
+        [(d.flows_files, d.manifest.get("constants") or {}) for d in catalog.datasets],
+    )
+    _register(spark, "totals", TOTALS_SCHEMA, [(d.totals_files, {}) for d in catalog.datasets])
+    # toArrow (PySpark 4) rather than toPandas, which warns and falls back on pandas 3.
+    out: pd.DataFrame = spark.sql(to_spark_sql(sql)).toArrow().to_pandas()
+    return out
+
+
+_SPARK_TYPES = {"int32": "int", "string": "string", "double": "double"}
+
+
+def _register(
+    spark: Any, name: str, schema: pa.Schema, parts: list[tuple[list[Path], dict[str, str]]]
+) -> None:
+    from pyspark.sql import functions as F
+
+    frames = []
+    for files, constants in parts:
+        if not files:
+            continue
+        df = spark.read.parquet(*[str(f) for f in files])
+        cols = []
+        for field in schema:
+            typ = _SPARK_TYPES[str(field.type)]
+            if field.name in constants:
+                cols.append(F.lit(constants[field.name]).cast(typ).alias(field.name))
+            else:
+                cols.append(F.col(field.name).cast(typ).alias(field.name))
+        frames.append(df.select(*cols))
+    if frames:
+        out = frames[0]
+        for f in frames[1:]:
+            out = out.unionByName(f)
+    else:
+        ddl = ", ".join(f"{f.name} {_SPARK_TYPES[str(f.type)]}" for f in schema)
+        out = spark.createDataFrame([], ddl)
+    out.createOrReplaceTempView(name)
