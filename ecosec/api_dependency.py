@@ -28,7 +28,7 @@ DEPENDENCY_COLUMNS = [
 ]  # fmt: skip
 
 
-def _codes(
+def resolve_codes(
     catalog: Catalog, *, basket: str | None, hs: Sequence[str] | str | None
 ) -> list[str] | None:
     """The HS6 codes asked for (basket and/or list), validated against the data."""
@@ -63,7 +63,7 @@ def _codes(
     return found
 
 
-def _years(catalog: Catalog, codes: list[str] | None) -> list[int]:
+def available_years(catalog: Catalog, codes: list[str] | None) -> list[int]:
     where = f"WHERE hs6 IN {hs_list(codes)}" if codes else ""
     df = run(
         catalog,
@@ -73,10 +73,10 @@ def _years(catalog: Catalog, codes: list[str] | None) -> list[int]:
     return sorted(int(y) for y in df["year"])
 
 
-def _pick_years(
+def resolve_years(
     catalog: Catalog, codes: list[str] | None, year: int | Sequence[int] | None
 ) -> list[int]:
-    available = _years(catalog, codes)
+    available = available_years(catalog, codes)
     if not available:
         raise NoData("no annual flows for these products in the loaded data; see `ecosec datasets`")
     if year is None:
@@ -91,7 +91,7 @@ def _pick_years(
     return wanted
 
 
-def _importer(country: str | None) -> dep.Importer:
+def resolve_importer(country: str | None) -> dep.Importer:
     if country is None or country.strip().lower() in ("", "all", "*"):
         return dep.Importer(None)
     text = country.strip()
@@ -156,9 +156,9 @@ def dependencies(
     if method not in METHODS:
         raise BadInput(f"method {method!r} is not known; {closest(method, list(METHODS))}")
     catalog = open_catalog(store, sample=sample)
-    importer = _importer(country)
-    codes = _codes(catalog, basket=basket, hs=hs)
-    years = _pick_years(catalog, codes, year)
+    importer = resolve_importer(country)
+    codes = resolve_codes(catalog, basket=basket, hs=hs)
+    years = resolve_years(catalog, codes, year)
     sql = dep.dependency_sql(
         importer,
         hs=codes,
@@ -196,8 +196,8 @@ def chokepoints(
     'CHL'
     """
     catalog = open_catalog(store, sample=sample)
-    codes = _codes(catalog, basket=basket, hs=hs)
-    years = _pick_years(catalog, codes, year)
+    codes = resolve_codes(catalog, basket=basket, hs=hs)
+    years = resolve_years(catalog, codes, year)
     df = run(
         catalog, dep.chokepoint_sql(hs=codes, years=years, simple=is_simple(catalog)), engine=engine
     )
@@ -218,9 +218,9 @@ def suppliers(
 ) -> pd.DataFrame:
     """On whom ``country`` depends: per supplier, the dependencies it supplies and holds."""
     catalog = open_catalog(store, sample=sample)
-    importer = _importer(country)
-    codes = _codes(catalog, basket=basket, hs=hs)
-    years = _pick_years(catalog, codes, year)
+    importer = resolve_importer(country)
+    codes = resolve_codes(catalog, basket=basket, hs=hs)
+    years = resolve_years(catalog, codes, year)
     simple = is_simple(catalog)
     d_sql = dep.dependency_sql(
         importer, hs=codes, years=years, method=method, t=dep.Thresholds(), simple=simple
@@ -246,8 +246,8 @@ def rca(
     """Balassa RCA per (exporter, hs6, year), over all products in the loaded data."""
     catalog = open_catalog(store, sample=sample)
     who = list(refdata.resolve_countries(exporters)) if exporters else None
-    codes = _codes(catalog, basket=basket, hs=hs)
-    years = _pick_years(catalog, codes, year)
+    codes = resolve_codes(catalog, basket=basket, hs=hs)
+    years = resolve_years(catalog, codes, year)
     df = run(
         catalog,
         dep.rca_sql(exporters=who, hs=codes, years=years, simple=is_simple(catalog)),
