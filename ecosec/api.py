@@ -13,6 +13,7 @@ True
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -133,7 +134,32 @@ def sources(*, store: str | Path | None = None, sample: bool | None = None) -> p
                 "caveat": m.get("caveat", ""),
             }
         )
+    # Context tables shipped with the sample (population, energy balances, …).
+    context = _sample_context()
+    for entry in context:
+        rows.append(
+            {
+                "name": entry.get("name", ""),
+                "what": entry.get("description", ""),
+                "source": entry.get("attribution", ""),
+                "inputs": ", ".join(Path(i).name for i in entry.get("inputs", [])),
+                "caveat": entry.get("caveat", ""),
+            }
+        )
     return pd.DataFrame(rows, columns=["name", "what", "source", "inputs", "caveat"])
+
+
+def _sample_context() -> list[dict[str, Any]]:
+    """Entries of ``ecosec/sample/context.json``: non-trade tables shipped with the sample."""
+    import json
+
+    from ecosec.engine.executor import sample_dir
+
+    path = sample_dir() / "context.json"
+    if not path.exists():
+        return []
+    data: list[dict[str, Any]] = json.loads(path.read_text("utf-8")).get("tables", [])
+    return data
 
 
 def check_store(store: str | Path | None) -> None:

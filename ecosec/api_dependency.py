@@ -119,13 +119,14 @@ def _product(code: object) -> str:
         return ""
 
 
-def _describe(
-    df: pd.DataFrame, country_cols: Sequence[str], hs_col: str | None = "hs6"
-) -> pd.DataFrame:
+def _describe(df: pd.DataFrame, country_cols: Sequence[str], hs_col: str | None = "hs6") -> pd.DataFrame:
+    """Add ``<col>_name`` and ``product`` columns (looked up once per distinct code)."""
     for col in country_cols:
-        df[f"{col}_name"] = df[col].map(_name)
+        names = {c: _name(c) for c in df[col].dropna().unique()}
+        df[f"{col}_name"] = df[col].map(names).fillna("")
     if hs_col:
-        df["product"] = df[hs_col].map(_product)
+        products = {c: _product(c) for c in df[hs_col].dropna().unique()}
+        df["product"] = df[hs_col].map(products).fillna("")
     return df
 
 

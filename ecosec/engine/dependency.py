@@ -15,7 +15,11 @@ Formulas (DESIGN.md; notation ``M[c,s,k]`` imports of c from supplier s of produ
 - RCA (Balassa 1965): ``(X[c,k]/X[c]) / (X[w,k]/X[w])`` over the products in the data.
 
 A country group is treated as one importer: its imports from outside the group, its
-exports to outside it. Every function returns one SQL string in DuckDB's dialect.
+exports to outside it. Every function returns one SQL string in DuckDB's dialect with
+two ecosec aggregates that each executor expands for its engine (see
+:func:`ecosec.engine.trade.expand_aggregates`): ``TOP_BY(code, value)``, the code with
+the largest value (ties: the smallest code), and ``TOP3_SUM(value)``, the sum of the
+three largest values.
 """
 
 from __future__ import annotations
@@ -88,6 +92,17 @@ def dependency_sql(
     """
     window = sorted({y - d for y in years for d in (0, 1, 2)})
     label, into, own_exports = _importer_parts(importer)
+    if simple and not importer.is_group:
+        # One row per (year, exporter, importer, hs6) already: no re-aggregation.
+        imp_sql = f"""SELECT year, importer, exporter, hs6, value_usd AS v,
+                             reported_by AS rb_min, reported_by AS rb_max
+                      FROM trade WHERE {into} AND value_usd > 0"""
+    else:
+        imp_sql = f"""SELECT year, {label} AS importer, exporter, hs6, SUM(value_usd) AS v,
+                             MIN(reported_by) AS rb_min, MAX(reported_by) AS rb_max
+                      FROM trade WHERE {into}
+                      GROUP BY year, {label}, exporter, hs6
+                      HAVING SUM(value_usd) > 0"""
     intra = ""
     extra_share = "1.0"
     if importer.is_group:
@@ -118,29 +133,18 @@ def dependency_sql(
       SELECT year, hs6, SUM(x) AS w, SUM(x * x) / (SUM(x) * SUM(x)) AS hhi_world
       FROM xp WHERE x > 0 GROUP BY year, hs6
     ),
-    imp AS (
-      SELECT year, {label} AS importer, exporter, hs6, SUM(value_usd) AS v,
-             MIN(reported_by) AS rb_min, MAX(reported_by) AS rb_max
-      FROM trade WHERE {into}
-      GROUP BY year, {label}, exporter, hs6
-      HAVING SUM(value_usd) > 0
-    ),
-    ranked AS (
-      SELECT *, ROW_NUMBER() OVER (PARTITION BY year, importer, hs6
-                                   ORDER BY v DESC, exporter) AS rk
-      FROM imp
-    ),
+    imp AS ({imp_sql}),
     agg AS (
       SELECT year, importer, hs6,
              SUM(v) AS imports_usd,
              COUNT(*) AS n_suppliers,
-             MAX(CASE WHEN rk = 1 THEN exporter END) AS top_supplier,
-             MAX(CASE WHEN rk = 1 THEN v END) / SUM(v) AS top_share,
-             SUM(CASE WHEN rk <= 3 THEN v ELSE 0 END) / SUM(v) AS top3_share,
+             TOP_BY(exporter, v) AS top_supplier,
+             MAX(v) / SUM(v) AS top_share,
+             TOP3_SUM(v) / SUM(v) AS top3_share,
              SUM(v * v) / (SUM(v) * SUM(v)) AS hhi_imports,
              CASE WHEN MIN(rb_min) = MAX(rb_max) THEN MIN(rb_min) ELSE 'mixed' END
                AS reported_by
-      FROM ranked GROUP BY year, importer, hs6
+      FROM imp GROUP BY year, importer, hs6
     ),
     own AS ({own_exports}){intra},
     base AS (

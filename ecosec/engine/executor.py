@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from ecosec import settings
+from ecosec.engine.trade import expand_aggregates
 from ecosec.errors import StoreError
 from ecosec.ingest.schema import (
     FLOWS_SCHEMA,
@@ -134,7 +135,7 @@ def run(catalog: Catalog, sql: str, *, engine: str | None = None) -> pd.DataFram
         return run_spark(catalog, sql)
     con = connect(catalog)
     try:
-        return con.execute(sql).df()
+        return con.execute(expand_aggregates(sql, "duckdb")).df()
     except duckdb.Error as exc:
         raise StoreError(f"query failed on DuckDB: {str(exc).splitlines()[0]}") from exc
     finally:

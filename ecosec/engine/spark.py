@@ -16,13 +16,15 @@ import sqlglot
 
 from ecosec import settings
 from ecosec.engine.executor import Catalog
+from ecosec.engine.trade import expand_aggregates
 from ecosec.errors import MissingExtra
 from ecosec.ingest.schema import FLOWS_SCHEMA, TOTALS_SCHEMA
 
 
 def to_spark_sql(sql: str) -> str:
-    """DuckDB SQL → Spark SQL (sqlglot)."""
-    return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+    """DuckDB SQL → Spark SQL (sqlglot), ecosec's aggregates expanded for Spark."""
+    spark_sql: str = sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+    return expand_aggregates(spark_sql, "spark")
 
 
 @functools.lru_cache(maxsize=2)
