@@ -94,15 +94,16 @@ def dependency_sql(
     label, into, own_exports = _importer_parts(importer)
     if simple and not importer.is_group:
         # One row per (year, exporter, importer, hs6) already: no re-aggregation.
-        imp_sql = f"""SELECT year, importer, exporter, hs6, value_usd AS v,
-                             reported_by AS rb_min, reported_by AS rb_max
+        imp_sql = f"""SELECT year, importer, exporter, hs6, value_usd AS v
                       FROM trade WHERE {into} AND value_usd > 0"""
+        reported_by = "'reconciled'"  # simple: every flow is reconciled
     else:
         imp_sql = f"""SELECT year, {label} AS importer, exporter, hs6, SUM(value_usd) AS v,
                              MIN(reported_by) AS rb_min, MAX(reported_by) AS rb_max
                       FROM trade WHERE {into}
                       GROUP BY year, {label}, exporter, hs6
                       HAVING SUM(value_usd) > 0"""
+        reported_by = "CASE WHEN MIN(rb_min) = MAX(rb_max) THEN MIN(rb_min) ELSE 'mixed' END"
     intra = ""
     extra_share = "1.0"
     if importer.is_group:
@@ -142,8 +143,7 @@ def dependency_sql(
              MAX(v) / SUM(v) AS top_share,
              TOP3_SUM(v) / SUM(v) AS top3_share,
              SUM(v * v) / (SUM(v) * SUM(v)) AS hhi_imports,
-             CASE WHEN MIN(rb_min) = MAX(rb_max) THEN MIN(rb_min) ELSE 'mixed' END
-               AS reported_by
+             {reported_by} AS reported_by
       FROM imp GROUP BY year, importer, hs6
     ),
     own AS ({own_exports}){intra},
