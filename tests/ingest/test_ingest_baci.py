@@ -185,3 +185,20 @@ def test_zip_without_year_files(tmp_path: Path, store: Path) -> None:
         z.writestr("readme.txt", "hi")
     with pytest.raises(BadFile, match="holds no BACI year file"):
         api.ingest_baci(p, store=store)
+
+
+def test_product_not_in_the_zip_product_table(tmp_path: Path, store: Path) -> None:
+    flows = sample_baci_2024().head(20)
+    good = write_baci_zip(tmp_path / "g.zip", flows)
+    with zipfile.ZipFile(good) as z:
+        lines = z.read("BACI_HS17_Y2024_V202601.csv").decode().splitlines()
+    f = lines[3].split(",")
+    f[3] = "999999"
+    lines[3] = ",".join(f)
+    bad = write_baci_zip(
+        tmp_path / "BACI_HS17_V202601.zip", flows, csv_text="\n".join(lines) + "\n"
+    )
+    with pytest.raises(
+        BadFile, match=r"product 999999 is not in the product table of the zip \(line 4"
+    ):
+        api.ingest_baci(bad, store=store)
