@@ -119,7 +119,9 @@ def _product(code: object) -> str:
         return ""
 
 
-def _describe(df: pd.DataFrame, country_cols: Sequence[str], hs_col: str | None = "hs6") -> pd.DataFrame:
+def _describe(
+    df: pd.DataFrame, country_cols: Sequence[str], hs_col: str | None = "hs6"
+) -> pd.DataFrame:
     """Add ``<col>_name`` and ``product`` columns (looked up once per distinct code)."""
     for col in country_cols:
         names = {c: _name(c) for c in df[col].dropna().unique()}
@@ -167,6 +169,7 @@ def dependencies(
         method=method,
         t=thresholds or dep.Thresholds(),
         simple=is_simple(catalog),
+        years_in_data=available_years(catalog, codes),
     )
     df = run(catalog, sql, engine=engine)
     if df.empty:

@@ -84,11 +84,13 @@ def dependency_sql(
     method: str,
     t: Thresholds,
     simple: bool,
+    years_in_data: Sequence[int] | None = None,
 ) -> str:
     """Per (importer, hs6, year) in ``years``: the dependency table with every criterion.
 
-    The query reads the two years before the first requested year too, for the
-    persistence rule.
+    The query reads the two years before each requested year too, for the persistence
+    rule. ``years_in_data`` (the years the loaded data hold) lets the query skip the
+    rule's joins when no requested year has an earlier year within two years.
     """
     window = sorted({y - d for y in years for d in (0, 1, 2)})
     label, into, own_exports = _importer_parts(importer)
@@ -125,6 +127,47 @@ def dependency_sql(
             f"hhi_imports > {t.hhi_imports} AND hhi_world > {t.hhi_world} "
             f"AND import_export_ratio > {t.ratio}"
         )
+    present = set(years_in_data) if years_in_data is not None else None
+    if present is not None and not any(y - d in present for y in years for d in (1, 2)):
+        # Only the requested years exist: each row's window holds its own year alone.
+        persistence = f"""
+    SELECT importer, hs6, year, imports_usd, n_suppliers, top_supplier, top_share,
+           top3_share, hhi_imports, hhi_world, exports_usd, import_export_ratio,
+           extra_share, met = 1 AS criteria_met, met AS years_met,
+           FALSE AS persistence_applied, met = 1 AS dependent, reported_by
+    FROM flagged
+    WHERE year IN {year_list(years)}
+    ORDER BY year, importer, imports_usd DESC, hs6"""
+    else:
+        persistence = f"""
+    span AS (
+      SELECT f.importer, f.hs6, f.year,
+             SUM(CASE WHEN g.year IS NOT NULL AND g.met = 1 THEN 1 ELSE 0 END) AS years_met
+      FROM flagged AS f
+      LEFT JOIN flagged AS g
+        ON g.importer = f.importer AND g.hs6 = f.hs6
+       AND g.year BETWEEN f.year - 2 AND f.year
+      GROUP BY f.importer, f.hs6, f.year
+    ),
+    covered AS (
+      SELECT w1.hs6, w1.year, COUNT(*) AS years_in_data
+      FROM world AS w1 JOIN world AS w2
+        ON w2.hs6 = w1.hs6 AND w2.year BETWEEN w1.year - 2 AND w1.year
+      GROUP BY w1.hs6, w1.year
+    )
+    SELECT f.importer, f.hs6, f.year, f.imports_usd, f.n_suppliers, f.top_supplier,
+           f.top_share, f.top3_share, f.hhi_imports, f.hhi_world, f.exports_usd,
+           f.import_export_ratio, f.extra_share,
+           f.met = 1 AS criteria_met,
+           s.years_met,
+           c.years_in_data = 3 AS persistence_applied,
+           CASE WHEN c.years_in_data = 3 THEN s.years_met >= 2 ELSE f.met = 1 END AS dependent,
+           f.reported_by
+    FROM flagged AS f
+    JOIN span AS s ON s.importer = f.importer AND s.hs6 = f.hs6 AND s.year = f.year
+    JOIN covered AS c ON c.hs6 = f.hs6 AND c.year = f.year
+    WHERE f.year IN {year_list(years)}
+    ORDER BY f.year, f.importer, f.imports_usd DESC, f.hs6"""
     return f"""
     WITH trade AS ({trade_sql(hs=hs, years=window, simple=simple)}),
     xp AS (
@@ -162,35 +205,8 @@ def dependency_sql(
     ),
     flagged AS (
       SELECT *, CASE WHEN {criteria} THEN 1 ELSE 0 END AS met FROM base
-    ),
-    span AS (
-      SELECT f.importer, f.hs6, f.year,
-             SUM(CASE WHEN g.year IS NOT NULL AND g.met = 1 THEN 1 ELSE 0 END) AS years_met
-      FROM flagged AS f
-      LEFT JOIN flagged AS g
-        ON g.importer = f.importer AND g.hs6 = f.hs6
-       AND g.year BETWEEN f.year - 2 AND f.year
-      GROUP BY f.importer, f.hs6, f.year
-    ),
-    covered AS (
-      SELECT w1.hs6, w1.year, COUNT(*) AS years_in_data
-      FROM world AS w1 JOIN world AS w2
-        ON w2.hs6 = w1.hs6 AND w2.year BETWEEN w1.year - 2 AND w1.year
-      GROUP BY w1.hs6, w1.year
-    )
-    SELECT f.importer, f.hs6, f.year, f.imports_usd, f.n_suppliers, f.top_supplier,
-           f.top_share, f.top3_share, f.hhi_imports, f.hhi_world, f.exports_usd,
-           f.import_export_ratio, f.extra_share,
-           f.met = 1 AS criteria_met,
-           s.years_met,
-           c.years_in_data = 3 AS persistence_applied,
-           CASE WHEN c.years_in_data = 3 THEN s.years_met >= 2 ELSE f.met = 1 END AS dependent,
-           f.reported_by
-    FROM flagged AS f
-    JOIN span AS s ON s.importer = f.importer AND s.hs6 = f.hs6 AND s.year = f.year
-    JOIN covered AS c ON c.hs6 = f.hs6 AND c.year = f.year
-    WHERE f.year IN {year_list(years)}
-    ORDER BY f.year, f.importer, f.imports_usd DESC, f.hs6
+    ){"," if "span AS" in persistence else ""}
+{persistence}
     """
 
 
