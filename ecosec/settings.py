@@ -60,6 +60,16 @@ _ALL = (
         None,
         "DuckDB worker threads. Default: all cores.",
     ),
+    Setting(
+        "web-row-limit",
+        "5000",
+        "Most rows the web API returns in one page or one CSV download.",
+    ),
+    Setting(
+        "web-timeout",
+        "60",
+        "Seconds a web request's query may run before it is answered with an error.",
+    ),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _ALL}

@@ -1,0 +1,1 @@
+"""The web interface: FastAPI JSON API and dashboard pages (``ecosec serve``)."""

@@ -1,0 +1,207 @@
+"""The FastAPI application: a JSON API for every analysis and the dashboard pages.
+
+Read-only over the store (each request reads the current catalog, so a finished ingest
+shows up without a restart). Inputs are validated by the same API functions the CLI
+uses; every error leaves as one JSON shape::
+
+    {"error": {"status": 400, "type": "UnknownCountry", "message": "…what to do…"}}
+
+No SQL is built from request text: codes are resolved against the reference tables
+and validated patterns before they reach the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ecosec import settings
+from ecosec.errors import BadInput, EcosecError, NoData
+
+DEFAULT_ROW_LIMIT = 5000
+DEFAULT_TIMEOUT_S = 60.0
+
+
+class WebConfig:
+    """Settings of one app instance (store, row limit, query timeout)."""
+
+    def __init__(self, store: str | Path | None, row_limit: int, timeout_s: float) -> None:
+        self.store = store
+        self.row_limit = row_limit
+        self.timeout_s = timeout_s
+
+
+def error_body(status: int, kind: str, message: str) -> dict[str, Any]:
+    """The one JSON error shape of the API."""
+    return {"error": {"status": status, "type": kind, "message": message}}
+
+
+def _status(exc: EcosecError) -> int:
+    if isinstance(exc, NoData):
+        return 404
+    if isinstance(exc, BadInput) or exc.exit_code == 2:
+        return 400
+    return 500
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for rec in df.to_dict("records"):
+        clean = {}
+        for k, v in rec.items():
+            if hasattr(v, "item"):
+                v = v.item()
+            if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+                v = None
+            if v is pd.NA:
+                v = None
+            clean[str(k)] = v
+        out.append(clean)
+    return out
+
+
+def table_response(
+    df: pd.DataFrame,
+    *,
+    request: Request,
+    name: str,
+    page: int,
+    page_size: int,
+    fmt: str,
+    meta: dict[str, Any] | None = None,
+) -> Response:
+    """A table as paginated JSON, or whole (up to the row limit) as CSV."""
+    cfg: WebConfig = request.app.state.config
+    if fmt == "csv":
+        buf = io.StringIO()
+        df.head(cfg.row_limit).to_csv(buf, index=False)
+        return Response(
+            buf.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if fmt != "json":
+        raise BadInput(f"format {fmt!r} is not known; allowed: json, csv")
+    if page < 1 or page_size < 1 or page_size > cfg.row_limit:
+        raise BadInput(f"page must be ≥ 1 and page_size between 1 and {cfg.row_limit}")
+    start = (page - 1) * page_size
+    body = {
+        "total": len(df),
+        "page": page,
+        "page_size": page_size,
+        "columns": [str(c) for c in df.columns],
+        "rows": records(df.iloc[start : start + page_size]),
+        **(meta or {}),
+    }
+    return JSONResponse(body)
+
+
+async def run_query(request: Request, fn: Callable[[], Any]) -> Any:
+    """Run blocking engine work in a thread, bounded by the query timeout."""
+    cfg: WebConfig = request.app.state.config
+    try:
+        return await asyncio.wait_for(run_in_threadpool(fn), timeout=cfg.timeout_s)
+    except TimeoutError:
+        raise QueryTimeout(
+            f"the query took longer than {cfg.timeout_s:g} s; narrow it (a year, a basket "
+            "or fewer codes) or raise ECOSEC_WEB_TIMEOUT"
+        ) from None
+
+
+class QueryTimeout(EcosecError):
+    """A query ran past the configured time limit."""
+
+
+def create_app(
+    store: str | Path | None = None,
+    *,
+    row_limit: int | None = None,
+    timeout_s: float | None = None,
+) -> FastAPI:
+    """The ecosec web application (``ecosec serve`` runs it with uvicorn)."""
+    app = FastAPI(
+        title="ecosec",
+        description="Economic-security analysis of international trade: JSON API and dashboard.",
+        version="0.1.0",
+    )
+    app.state.config = WebConfig(
+        store,
+        int(row_limit or settings.get("web-row-limit") or DEFAULT_ROW_LIMIT),
+        float(timeout_s or settings.get("web-timeout") or DEFAULT_TIMEOUT_S),
+    )
+
+    @app.exception_handler(EcosecError)
+    async def _ecosec_error(request: Request, exc: EcosecError) -> JSONResponse:
+        status = 504 if isinstance(exc, QueryTimeout) else _status(exc)
+        return JSONResponse(error_body(status, type(exc).__name__, str(exc)), status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for e in exc.errors():
+            where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("query", "path"))
+            parts.append(f"{where}: {e.get('msg', 'invalid')}")
+        msg = "; ".join(parts) + " (see /docs for the parameters)"
+        return JSONResponse(error_body(400, "BadInput", msg), status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        msg = (
+            str(exc.detail)
+            if exc.status_code != 404
+            else (
+                f"no page or endpoint at {request.url.path}; "
+                "see / for the pages and /docs for the API"
+            )
+        )
+        return JSONResponse(
+            error_body(exc.status_code, "HTTPError", msg), status_code=exc.status_code
+        )
+
+    @app.middleware("http")
+    async def _limit_body(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > 64_000):
+            return JSONResponse(
+                error_body(413, "PayloadTooLarge", "request bodies are limited to 64 kB"),
+                status_code=413,
+            )
+        return await call_next(request)
+
+    from ecosec.web import api_routes, pages
+
+    app.include_router(api_routes.router)
+    app.include_router(pages.router)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def _favicon() -> Response:
+        return Response(status_code=204)
+
+    @app.get("/static/vega.js", include_in_schema=False)
+    async def _vega() -> Response:
+        from ecosec.report.charts import javascript_bundle
+
+        return Response(
+            javascript_bundle(),
+            media_type="application/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    return app
+
+
+def html(text: str) -> HTMLResponse:
+    return HTMLResponse(text)
