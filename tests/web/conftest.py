@@ -1,0 +1,57 @@
+"""Web fixtures: an in-process ASGI client, and a real server on loopback for the browser."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio  # noqa: F401  (registers the asyncio mode)
+
+from ecosec.web.app import create_app
+
+
+def assert_error_shape(
+    resp: httpx.Response, status: int, kind: str | None = None
+) -> dict[str, Any]:
+    """The API's one error shape: {"error": {"status", "type", "message"}}."""
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"status", "type", "message"}
+    assert body["error"]["status"] == status and body["error"]["message"]
+    if kind is not None:
+        assert body["error"]["type"] == kind
+    err: dict[str, Any] = body["error"]
+    return err
+
+
+@pytest_asyncio.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    """uvicorn serving the app (on the embedded sample) on a free loopback port."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
