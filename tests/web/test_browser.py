@@ -1,0 +1,80 @@
+"""Dashboard pages in a real browser: Debian's chromium driven by Playwright.
+
+Each page is loaded from a live server on loopback; the test asserts that every chart
+rendered (an SVG inside each chart div), that the page logged no console errors, and
+saves a screenshot under test-artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        msg = "chromium is not installed: apt-get install chromium fonts-noto-cjk (.ci/run does)"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser: Any, url: str, shot: str) -> tuple[Any, list[str]]:
+    """Load ``url``, wait for charts, screenshot; return the page and its console errors."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    n = page.locator("div.chart").count()
+    if n:
+        page.wait_for_function(
+            "n => document.querySelectorAll('div.chart svg').length >= n", arg=n, timeout=20000
+        )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
+    return page, errors
+
+
+@pytest.mark.parametrize(
+    ("path", "shot", "charts"),
+    [
+        ("/", "home.png", 0),
+        ("/country/KOR?basket=critical-minerals", "country-KOR.png", 2),
+        ("/product/850511", "product-850511.png", 2),
+    ],
+)
+def test_pages_render_charts(
+    browser: Any, live_server: str, path: str, shot: str, charts: int
+) -> None:
+    page, errors = open_page(browser, live_server + path, shot)
+    assert page.locator("div.chart").count() == charts
+    assert page.locator("div.chart svg").count() >= charts
+    assert errors == []
+    page.close()
