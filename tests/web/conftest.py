@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio  # noqa: F401  (registers the asyncio mode)
+import pytest_asyncio
 
 from ecosec.web.app import create_app
 
