@@ -91,6 +91,8 @@ def _cell(v: Any, col: str) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, float):
+        if v.is_integer() and abs(v) >= 1000:
+            return f"{v:,.0f}"
         if col.endswith("_usd") or col == "value_usd":
             return f"{v:,.0f}"
         if "share" in col or col.startswith("hhi") or col.endswith("_ratio"):
