@@ -90,7 +90,7 @@ def load_countries(path: Path = COUNTRIES_CSV) -> list[Country]:
     if path.is_file():
         seen: set[int] = set()
         with path.open(newline="", encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
+            for row in csv.DictReader(line for line in fh if not line.startswith("#")):
                 numeric = (row.get("numeric") or "").strip()
                 if not numeric.isdigit() or int(numeric) in seen:
                     continue  # aggregates or entries without a numeric code

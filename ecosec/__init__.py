@@ -15,12 +15,14 @@ from ecosec.api import (
     sources,
 )
 from ecosec.api_dependency import chokepoints, dependencies, rca, suppliers
+from ecosec.api_scenario import Scenario, scenario
 from ecosec.errors import EcosecError
 
 __version__ = "0.1.0"
 
 __all__ = [
     "EcosecError",
+    "Scenario",
     "__version__",
     "catalog",
     "chokepoints",
@@ -31,6 +33,7 @@ __all__ = [
     "ingest_customs",
     "rca",
     "remove_dataset",
+    "scenario",
     "sources",
     "suppliers",
 ]
