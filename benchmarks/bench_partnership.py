@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from make_synthetic_baci import COUNTRIES_CSV, DEFAULT_ROWS, generate
+from make_synthetic_baci import DEFAULT_ROWS, generate
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RATIO_TARGET = 3.0
@@ -101,16 +101,6 @@ def measure(code: str, args: Sequence[str]) -> Run:
         return Run(float(info["seconds"]), usage.ru_maxrss * 1024, info)
 
 
-def countries_without_comments(scratch: Path) -> Path:
-    """The package's country table without its leading ``#`` source line, which
-    make_synthetic_baci's CSV reader would otherwise take for the header (it then falls
-    back to made-up codes, and the pair would not be in the data)."""
-    path = scratch / "countries.csv"
-    lines = COUNTRIES_CSV.read_text("utf-8").splitlines(keepends=True)
-    path.write_text("".join(x for x in lines if not x.startswith("#")), "utf-8")
-    return path
-
-
 def ingest(zip_path: Path, store: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "ecosec", "ingest", "baci", str(zip_path), "--store", str(store)],
@@ -162,12 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if store is None:
             zip_path = args.zip
             if zip_path is None:
-                made = generate(
-                    rows=args.rows,
-                    out_dir=scratch / "input",
-                    seed=args.seed,
-                    countries_csv=countries_without_comments(scratch),
-                )
+                made = generate(rows=args.rows, out_dir=scratch / "input", seed=args.seed)
                 zip_path = made.path
                 print(f"generated {zip_path.name}: {made.rows:,} rows in {made.seconds:.1f} s")
             store = scratch / "store"

@@ -15,6 +15,7 @@ from ecosec.api import (
     sources,
 )
 from ecosec.api_dependency import chokepoints, dependencies, rca, suppliers
+from ecosec.api_partnership import Partnership, PartnershipParams, partnership
 from ecosec.api_scenario import Scenario, scenario
 from ecosec.errors import EcosecError
 
@@ -22,6 +23,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "EcosecError",
+    "Partnership",
+    "PartnershipParams",
     "Scenario",
     "__version__",
     "catalog",
@@ -31,6 +34,7 @@ __all__ = [
     "ingest_baci",
     "ingest_comtrade",
     "ingest_customs",
+    "partnership",
     "rca",
     "remove_dataset",
     "scenario",

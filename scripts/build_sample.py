@@ -14,6 +14,7 @@ time or test time reads ../shared: the package ships the Parquet files this writ
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import sys
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ecosec import refdata  # noqa: E402
+from ecosec.errors import UnknownCountry  # noqa: E402
 from ecosec.ingest._common import describe  # noqa: E402
 from ecosec.ingest.comtrade import ingest_comtrade  # noqa: E402
 from ecosec.ingest.customs import ingest_customs  # noqa: E402
@@ -501,6 +503,173 @@ def write_part(
     return manifest
 
 
+# Context tables (not trade flows): population ageing and fossil-energy balances, read
+# by the partnership analysis (its "common challenges" section). They are listed in
+# context.json, which `ecosec sources` reads, and never in manifest.json, whose
+# datasets become the `flows` and `totals` views.
+
+WPP_FILES = {
+    "estimates": "WPP2022_POP_F02_1_POPULATION_BY_AGE_BOTH_SEXES_ESTIMATES.csv",
+    "medium": "WPP2022_POP_F02_1_POPULATION_BY_AGE_BOTH_SEXES_MEDIUM_VARIANT.csv",
+}
+WPP_ATTR = (
+    "UN DESA Population Division, World Population Prospects 2022, file POP/02-1 "
+    "(population by five-year age group, both sexes; CC BY 3.0 IGO)"
+)
+BP_ATTR = (
+    "BP Statistical Review of World Energy 2021, as compiled by Our World in Data "
+    "(owid/energy-data)"
+)
+# Years kept: every fifth year 1950-2100, and every year 2015-2030 (now and the
+# near projections an analysis quotes), which keeps the table small.
+POP_YEARS = sorted(set(range(1950, 2101, 5)) | set(range(2015, 2031)))
+OLD_AGE_GROUPS = ["65-69", "70-74", "75-79", "80-84", "85-89", "90-94", "95-99", "100+"]
+# BP entity names that the country table does not resolve (aggregates are dropped).
+BP_NAMES = {"Curacao": "CUW", "Democratic Republic of Congo": "COD"}
+BP_FUELS = {
+    "oil": ("Oil Production - TWh", "Oil Consumption - TWh"),
+    "gas": ("Gas Production - TWh", "Gas Consumption - TWh"),
+    "coal": ("Coal Production - TWh", "Coal Consumption - TWh"),
+}
+
+
+def _wpp(path: Path, variant: str) -> pd.DataFrame:
+    """One WPP 2022 POP/02-1 CSV: banner rows on top, then a header row starting 'Index'."""
+    raw = pd.read_csv(path, header=None, dtype=str, encoding="latin-1", keep_default_na=False)
+    header = int(raw.index[raw[0] == "Index"][0])
+    df = raw.iloc[header + 1 :].copy()
+    df.columns = list(raw.iloc[header])
+    df = df[df["Type"] == "Country/Area"]
+    ages = [c for c in df.columns if c[:1].isdigit()]
+    assert ages[0] == "0-4" and ages[-1] == "100+", ages
+    # Thousands, written with spaces as thousands separators ("  341 877").
+    values = df[ages].apply(lambda s: pd.to_numeric(s.str.replace(" ", ""), errors="raise"))
+    out = pd.DataFrame(
+        {
+            "iso3": df["ISO3 Alpha-code"].to_numpy(),
+            "year": df["Year"].astype(int).to_numpy(),
+            "pop_total": values.sum(axis=1).to_numpy() * 1000.0,
+            "pop_65plus": values[OLD_AGE_GROUPS].sum(axis=1).to_numpy() * 1000.0,
+        }
+    )
+    out["variant"] = variant
+    return out
+
+
+def population(shared: Path) -> pd.DataFrame:
+    d = shared / "population_wpp2022"
+    df = pd.concat([_wpp(d / f, v) for v, f in WPP_FILES.items()], ignore_index=True)
+    df = df[df["year"].isin(POP_YEARS)]
+    df["country"] = _fix_country(df["iso3"])
+    codes = _codes()
+    bad = ~df["country"].isin(codes)
+    print(
+        f"  population: dropping {df.loc[bad, 'iso3'].nunique()} areas outside the country "
+        f"table: {sorted(df.loc[bad, 'iso3'].unique())[:12]}"
+    )
+    df = df[~bad]
+    df["share_65plus"] = df["pop_65plus"] / df["pop_total"]
+    df["year"] = df["year"].astype("int32")
+    cols = ["country", "year", "pop_total", "pop_65plus", "share_65plus", "variant"]
+    return df[cols].sort_values(["country", "year"]).reset_index(drop=True)
+
+
+def energy_balance(shared: Path) -> pd.DataFrame:
+    raw = pd.read_csv(shared / "energy_bp2021" / "statistical_review_of_world_energy_bp_2021.csv")
+    index = dict(BP_NAMES)
+    names = raw["Entity"].drop_duplicates()
+    for name in names:
+        if name not in index:
+            # regions, price series, "Other ..." and former states do not resolve
+            with contextlib.suppress(UnknownCountry):
+                index[name] = refdata.resolve_country(name)
+    raw = raw[raw["Entity"].isin(index)]
+    frames = []
+    for fuel, (prod, cons) in BP_FUELS.items():
+        frames.append(
+            pd.DataFrame(
+                {
+                    "country": raw["Entity"].map(index).to_numpy(),
+                    "year": raw["Year"].astype(int).to_numpy(),
+                    "fuel": fuel,
+                    "production_twh": raw[prod].to_numpy(),
+                    "consumption_twh": raw[cons].to_numpy(),
+                }
+            )
+        )
+    df = pd.concat(frames, ignore_index=True)
+    df = df[df["consumption_twh"].notna()]
+    # BP lists production only for producing countries: an unlisted production is taken
+    # as zero, and production_listed says so.
+    df["production_listed"] = df["production_twh"].notna()
+    df["production_twh"] = df["production_twh"].fillna(0.0)
+    fossil = df.groupby(["country", "year"], as_index=False).agg(
+        production_twh=("production_twh", "sum"),
+        consumption_twh=("consumption_twh", "sum"),
+        production_listed=("production_listed", "any"),
+        fuels=("fuel", "count"),
+    )
+    fossil = fossil[fossil["fuels"] == len(BP_FUELS)].drop(columns="fuels")
+    fossil["fuel"] = "fossil"
+    df = pd.concat([df, fossil], ignore_index=True)
+    df["net_import_dependence"] = (df["consumption_twh"] - df["production_twh"]) / df[
+        "consumption_twh"
+    ].where(df["consumption_twh"] > 0)
+    df["year"] = df["year"].astype("int32")
+    cols = [
+        "country", "year", "fuel", "production_twh", "consumption_twh",
+        "net_import_dependence", "production_listed",
+    ]  # fmt: skip
+    return df[cols].sort_values(["country", "year", "fuel"]).reset_index(drop=True)
+
+
+def context_tables(shared: Path) -> list[dict[str, Any]]:
+    """Write population.parquet and energy_balance.parquet; their context.json entries."""
+    con = duckdb.connect()
+    entries: list[dict[str, Any]] = []
+    for name, df, meta in (
+        (
+            "population",
+            population(shared),
+            {
+                "description": "Population and share aged 65 and over by country: WPP 2022 "
+                "estimates to 2021, medium variant from 2022; every fifth year 1950-2100 and "
+                "every year 2015-2030 (columns country, year, pop_total, pop_65plus, "
+                "share_65plus, variant; persons)",
+                "attribution": WPP_ATTR,
+                "caveat": "projections (variant 'medium') are the UN's medium-fertility "
+                "variant, not forecasts; areas outside BACI's country table are left out",
+                "inputs": [f"population_wpp2022/{f}" for f in WPP_FILES.values()],
+            },
+        ),
+        (
+            "energy_balance",
+            energy_balance(shared),
+            {
+                "description": "Production and consumption of oil, gas and coal by country "
+                "and year, 1965-2020, in TWh (primary energy), and net import dependence "
+                "(consumption - production) / consumption per fuel and for the three "
+                "together ('fossil')",
+                "attribution": BP_ATTR,
+                "caveat": "production not listed by BP (small or no producers) is taken as "
+                "zero (production_listed false); negative dependence means a net exporter; "
+                "oil production includes NGLs; no data after 2020",
+                "inputs": ["energy_bp2021/statistical_review_of_world_energy_bp_2021.csv"],
+            },
+        ),
+    ):
+        target = OUT / f"{name}.parquet"
+        con.register("df", df)
+        con.execute(
+            f"COPY (SELECT * FROM df) TO '{target}' "
+            "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 19)"
+        )
+        con.unregister("df")
+        print(f"  {name}: {len(df)} rows, {df['country'].nunique()} countries")
+        entries.append({"name": name, **meta, "file": target.name})
+    return entries
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
@@ -527,6 +696,11 @@ def main() -> None:
             {"built_by": "scripts/build_sample.py", "datasets": manifests}, indent=1, sort_keys=True
         )
         + "\n",
+        "utf-8",
+    )
+    context = context_tables(shared)
+    (OUT / "context.json").write_text(
+        json.dumps({"built_by": "scripts/build_sample.py", "tables": context}, indent=1) + "\n",
         "utf-8",
     )
     size = sum(p.stat().st_size for p in OUT.glob("*.parquet"))
