@@ -134,9 +134,8 @@ def main() -> None:
     ratio = best["ecosec"][0] / best["floor"][0]
     speedup = best["pandas"][0] / best["ecosec"][0]
     rss = max(r[1] for r in runs["ecosec"])
-    print(
-        f"ecosec / bare GROUP BY: {ratio:.2f}x (target <= 1.3x)  {'PASS' if ratio <= 1.3 else 'MISS'}"
-    )
+    verdict = "PASS" if ratio <= 1.3 else "MISS"
+    print(f"ecosec / bare GROUP BY: {ratio:.2f}x (target <= 1.3x)  {verdict}")
     print(f"pandas / ecosec: {speedup:.2f}x (target >= 2x)  {'PASS' if speedup >= 2 else 'MISS'}")
     print(f"ecosec peak RSS: {rss:.2f} GB (target < 2 GB)  {'PASS' if rss < 2 else 'MISS'}")
     tmp.cleanup()

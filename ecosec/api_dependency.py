@@ -15,7 +15,7 @@ import pandas as pd
 from ecosec import refdata
 from ecosec.engine import dependency as dep
 from ecosec.engine.executor import Catalog, is_simple, open_catalog, run
-from ecosec.engine.trade import hs_list
+from ecosec.engine.trade import hs_list, sql_list
 from ecosec.errors import BadInput, NoData, UnknownProduct, closest
 
 METHODS = ("geodep", "eu")
@@ -258,3 +258,72 @@ def rca(
         engine=engine,
     )
     return _describe(df, ["exporter"])
+
+
+def supplier_shares(
+    country: str,
+    *,
+    hs: Sequence[str] | str,
+    year: int | None = None,
+    store: str | Path | None = None,
+    sample: bool | None = None,
+    engine: str | None = None,
+) -> pd.DataFrame:
+    """Each supplier's share of ``country``'s imports of the products ``hs`` (one year).
+
+    >>> import ecosec.api_dependency as d
+    >>> s = d.supplier_shares("KOR", hs="850511", year=2024, sample=True)
+    >>> s.iloc[0]["exporter"], round(float(s["share"].sum()), 6)
+    ('CHN', 1.0)
+    """
+    catalog = open_catalog(store, sample=sample)
+    importer = resolve_importer(country)
+    codes = resolve_codes(catalog, basket=None, hs=hs)
+    years = resolve_years(catalog, codes, year)
+    sql = dep.supplier_share_sql(importer, hs=codes, years=years, simple=is_simple(catalog))
+    df = run(catalog, sql, engine=engine)
+    return _describe(df, ["importer", "exporter"])
+
+
+def monthly_imports(
+    country: str,
+    *,
+    hs: Sequence[str] | str,
+    store: str | Path | None = None,
+    sample: bool | None = None,
+    engine: str | None = None,
+) -> pd.DataFrame:
+    """Monthly imports of ``country`` by supplier and month (importer-reported where
+    both sides report), with a ``date`` column for charts.
+
+    >>> import ecosec.api_dependency as d
+    >>> m = d.monthly_imports("KOR", hs="281111", sample=True)
+    >>> int(m.loc[(m["exporter"] == "JPN") & (m["period"] == 201907), "value_usd"].iloc[0]) > 0
+    True
+    """
+    catalog = open_catalog(store, sample=sample)
+    members = refdata.resolve_countries(country)
+    codes = resolve_codes(catalog, basket=None, hs=hs)
+    sql = f"""
+    SELECT period, exporter, importer, hs6,
+           SUM(CASE WHEN reporter_side = 'M' THEN value_usd END) AS m_usd,
+           SUM(CASE WHEN reporter_side <> 'M' THEN value_usd END) AS x_usd
+    FROM flows
+    WHERE freq = 'M' AND importer IN {sql_list(members)} AND hs6 IN {hs_list(codes or [])}
+    GROUP BY period, exporter, importer, hs6
+    ORDER BY period, exporter
+    """
+    df = run(catalog, sql, engine=engine)
+    if df.empty:
+        raise NoData(
+            f"no monthly flows of {', '.join(codes or [])} into {country} in the loaded data"
+        )
+    df["value_usd"] = df["m_usd"].fillna(df["x_usd"])
+    df["date"] = pd.to_datetime(
+        (df["period"] // 100).astype(str)
+        + "-"
+        + (df["period"] % 100).astype(str).str.zfill(2)
+        + "-01"
+    )
+    df = df.drop(columns=["m_usd", "x_usd"])
+    return _describe(df, ["importer", "exporter"])

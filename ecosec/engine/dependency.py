@@ -295,3 +295,22 @@ def supplier_sql(
     GROUP BY d.importer, m.exporter, d.year
     ORDER BY d.year, d.importer, dependencies_held DESC, imports_usd DESC, m.exporter
     """
+
+
+def supplier_share_sql(
+    importer: Importer, *, hs: Sequence[str] | None, years: Sequence[int], simple: bool
+) -> str:
+    """Per (importer, hs6, year, supplier): imports and the supplier's share of them."""
+    label, into, _ = _importer_parts(importer)
+    return f"""
+    WITH trade AS ({trade_sql(hs=hs, years=years, simple=simple)}),
+    ss_imp AS (
+      SELECT year, {label} AS importer, exporter, hs6, SUM(value_usd) AS imports_usd
+      FROM trade WHERE {into}
+      GROUP BY year, {label}, exporter, hs6 HAVING SUM(value_usd) > 0
+    )
+    SELECT importer, hs6, year, exporter, imports_usd,
+           imports_usd / SUM(imports_usd) OVER (PARTITION BY year, importer, hs6) AS share
+    FROM ss_imp
+    ORDER BY year, importer, hs6, imports_usd DESC, exporter
+    """

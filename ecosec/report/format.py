@@ -55,7 +55,8 @@ def cell(v: Any, kind: Kind) -> str:
     if kind == "flag":
         return "yes" if bool(v) else "no"
     if kind == "num":
-        return f"{float(v):,.3g}"
+        x = float(v)
+        return f"{x:,.0f}" if abs(x) >= 1e3 else f"{x:,.3g}"
     return str(v)
 
 

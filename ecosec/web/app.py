@@ -181,10 +181,12 @@ def create_app(
             )
         return await call_next(request)
 
-    from ecosec.web import api_routes, pages
+    from ecosec.web import analysis_pages, analysis_routes, api_routes, pages
 
     app.include_router(api_routes.router)
+    app.include_router(analysis_routes.router)
     app.include_router(pages.router)
+    app.include_router(analysis_pages.router)
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def _favicon() -> Response:

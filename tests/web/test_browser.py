@@ -78,3 +78,57 @@ def test_pages_render_charts(
     assert page.locator("div.chart svg").count() >= charts
     assert errors == []
     page.close()
+
+
+def test_brief_opens_offline(browser: Any, tmp_path: Path) -> None:
+    """The brief renders every chart from a file:// URL with all network access refused."""
+    from ecosec.report.brief import write_brief
+
+    out = tmp_path / "brief.html"
+    write_brief("KOR", "JPN", out)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requested: list[str] = []
+
+    def block(route: Any) -> None:
+        requested.append(route.request.url)
+        route.abort()
+
+    page.route("http*://**/*", block)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(out.as_uri())
+    n = page.locator("div.chart").count()
+    page.wait_for_function(
+        "n => document.querySelectorAll('div.chart svg').length >= n", arg=n, timeout=30000
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "brief-KOR-JPN.png"), full_page=True)
+    assert n >= 5 and requested == [] and errors == []
+    # Korean, Japanese and Chinese names render with a CJK font (glyphs, not boxes):
+    # the page's font stack names Noto Sans CJK, which .ci/run installs.
+    assert "Noto Sans CJK" in page.evaluate("getComputedStyle(document.body).fontFamily")
+    page.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "shot", "charts"),
+    [("/partner/KOR/JPN", "partner-KOR-JPN.png", 1), ("/scenario", "scenario-form.png", 0)],
+)
+def test_analysis_pages(browser: Any, live_server: str, path: str, shot: str, charts: int) -> None:
+    page, errors = open_page(browser, live_server + path, shot)
+    assert page.locator("div.chart svg").count() >= charts and errors == []
+    page.close()
+
+
+def test_scenario_form_runs(browser: Any, live_server: str) -> None:
+    page, errors = open_page(browser, live_server + "/scenario", "scenario-empty.png")
+    page.fill("input[name=supplier]", "CHN")
+    page.fill("input[name=products]", "811292,850511")
+    page.fill("input[name=targets]", "KOR,JPN")
+    page.click("#scenario-form button")
+    page.wait_for_selector("#result div.chart svg", timeout=30000)
+    page.screenshot(path=str(ARTIFACTS / "scenario-result.png"), full_page=True)
+    text = page.inner_text("#totals")
+    assert "Korea" in text and "Japan" in text and errors == []
+    page.close()

@@ -1,0 +1,92 @@
+"""The partnership brief: every section present, numbers equal the API's, offline."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import ecosec
+from ecosec.cli import app
+from ecosec.report.brief import write_brief
+from ecosec.report.format import usd
+
+SECTIONS = {
+    "summary", "deps-KOR", "deps-JPN", "chokepoints", "complementarity", "derisking",
+    "shared", "third-markets", "buyer-weight", "scenario", "alerts", "challenges",
+    "agenda", "sources",
+}  # fmt: skip
+
+
+class _Collect(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: list[str] = []
+        self.scripts_src: list[str] = []
+        self.links: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "section" and a.get("id"):
+            self.sections.append(str(a["id"]))
+        if tag == "script" and a.get("src"):
+            self.scripts_src.append(str(a["src"]))
+        if tag in ("link", "img") and (a.get("href") or a.get("src")):
+            self.links.append(str(a.get("href") or a.get("src")))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+@pytest.fixture(scope="module")
+def brief(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, object]:
+    out = tmp_path_factory.mktemp("brief") / "brief.html"
+    d = write_brief("KOR", "JPN", out)
+    return out.read_text("utf-8"), d
+
+
+def test_every_section_and_no_external_resource(brief: tuple[str, object]) -> None:
+    html, _ = brief
+    c = _Collect()
+    c.feed(html)
+    assert set(c.sections) == SECTIONS
+    assert c.scripts_src == [] and c.links == []  # the Vega bundle is inlined
+    # (tests/web/test_browser.py opens the file with every network request blocked)
+    assert html.count('class="chart"') >= 5
+
+
+def test_numbers_equal_the_api(brief: tuple[str, object]) -> None:
+    html, _ = brief
+    text = re.sub(r"\s+", " ", html)
+    kor = ecosec.dependencies("KOR", year=2024)
+    dep = kor[kor["dependent"]]
+    # Summary: number of dependent products and their imports, from the Python API.
+    assert f"{len(dep)} · {usd(dep['imports_usd'].sum())}" in text
+    for hs in dep["hs6"]:
+        assert hs in text
+    p = ecosec.partnership("KOR", "JPN", year=2024)
+    cover = p.section("derisking").table["coverable_usd"].sum()
+    assert usd(cover) in text
+    shared = p.section("shared").table
+    top = shared.sort_values("combined_from_supplier_usd", ascending=False).iloc[0]
+    s = ecosec.scenario(
+        str(top["supplier"]), products=[str(top["hs"])], targets="KOR,JPN", year=2024
+    )
+    assert usd(s.totals["shortfall_usd"].sum()) in text
+    for v in p.section("challenges").verdicts:
+        assert v.replace("->", "-&gt;") in html or v in text
+
+
+def test_cli_brief_and_bad_output(tmp_path: Path) -> None:
+    out = tmp_path / "kj.html"
+    r = CliRunner().invoke(app, ["brief", "KOR", "JPN", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.stat().st_size > 500_000  # the inlined Vega bundle
+    r = CliRunner().invoke(app, ["brief", "KOR", "JPN", "-o", str(tmp_path / "x.pdf")])
+    assert r.exit_code == 2 and ".html" in r.output
+    r = CliRunner().invoke(app, ["brief", "KOR", "XXX", "-o", str(out)])
+    assert r.exit_code == 2 and "unknown country" in r.output
