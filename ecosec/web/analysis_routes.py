@@ -35,13 +35,23 @@ async def partnership_route(
     year: Year = None,
     basket: Basket = None,
     section: Annotated[str | None, Query(max_length=40)] = None,
-) -> JSONResponse:
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+) -> Response:
     cfg: WebConfig = request.app.state.config
     if section is not None and section not in SECTION_NAMES:
         raise BadInput(f"section {section!r} is not known; {closest(section, list(SECTION_NAMES))}")
+    if format == "csv" and section is None:
+        raise BadInput(f"format=csv is one table: add section=NAME ({', '.join(SECTION_NAMES)})")
     p = await run_query(
         request, lambda: partnership(a, b, year=year, basket=basket, store=cfg.store)
     )
+    if format == "csv":
+        assert section is not None
+        table = p.section(section).table
+        return table_response(
+            table, request=request, name=f"partnership-{p.a}-{p.b}-{section}", page=1,
+            page_size=max(len(table), 1), fmt="csv",
+        )  # fmt: skip
     return JSONResponse(p.to_dict([section] if section else None))
 
 
@@ -59,9 +69,18 @@ async def scenario_route(
         Query(ge=0, le=1, description="Redirectable share of others' third-country sales."),
     ] = None,
     partners: Codes = None,
-) -> JSONResponse:
+    section: Annotated[
+        str | None, Query(pattern="^(exposure|substitution|shortfall|totals|sensitivity)$")
+    ] = None,
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+) -> Response:
     from ecosec.engine.scenario import REDIRECT_DEFAULT
 
+    if format == "csv" and section is None:
+        raise BadInput(
+            "format=csv is one table: add section=exposure, substitution, shortfall, "
+            "totals or sensitivity"
+        )
     cfg: WebConfig = request.app.state.config
     r = REDIRECT_DEFAULT if redirect is None else redirect
     s = await run_query(
@@ -71,6 +90,13 @@ async def scenario_route(
             redirect=r, partners=partners, store=cfg.store,
         ),
     )  # fmt: skip
+    if format == "csv":
+        assert section is not None
+        table = getattr(s, section)
+        return table_response(
+            table, request=request, name=f"scenario-{supplier}-{section}", page=1,
+            page_size=max(len(table), 1), fmt="csv",
+        )  # fmt: skip
     return JSONResponse(s.to_dict())
 
 
