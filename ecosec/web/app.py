@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import io
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -107,11 +109,64 @@ def table_response(
     return JSONResponse(body)
 
 
+class ResultCache:
+    """Results of recent requests, keyed by the request and the datasets' versions.
+
+    Published dataset versions never change (an ingest publishes a new version), so a
+    result computed for the same parameters over the same versions is still right;
+    a new ingest changes the key. Bounded (least recently used out).
+    """
+
+    def __init__(self, size: int = 128) -> None:
+        self.size = size
+        self._data: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        return _MISSING
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+
+_MISSING = object()
+
+
+def _versions(store: str | Path | None) -> tuple[tuple[str, str], ...]:
+    from ecosec.engine.executor import open_catalog
+
+    cat = open_catalog(store)
+    return tuple((d.name, d.version) for d in cat.datasets)
+
+
 async def run_query(request: Request, fn: Callable[[], Any]) -> Any:
-    """Run blocking engine work in a thread, bounded by the query timeout."""
+    """Run blocking engine work in a thread, bounded by the query timeout.
+
+    Identical requests over the same dataset versions are answered from a cache.
+    """
     cfg: WebConfig = request.app.state.config
+    cache: ResultCache = request.app.state.cache
+    key = (
+        request.url.path,
+        tuple(sorted(request.query_params.multi_items())),
+        fn.__code__.co_firstlineno,
+        await run_in_threadpool(_versions, cfg.store),
+    )
+    hit = cache.get(key)
+    if hit is not _MISSING:
+        return hit
     try:
-        return await asyncio.wait_for(run_in_threadpool(fn), timeout=cfg.timeout_s)
+        result = await asyncio.wait_for(run_in_threadpool(fn), timeout=cfg.timeout_s)
+        cache.put(key, result)
+        return result
     except TimeoutError:
         raise QueryTimeout(
             f"the query took longer than {cfg.timeout_s:g} s; narrow it (a year, a basket "
@@ -135,6 +190,7 @@ def create_app(
         description="Economic-security analysis of international trade: JSON API and dashboard.",
         version="0.1.0",
     )
+    app.state.cache = ResultCache()
     app.state.config = WebConfig(
         store,
         int(row_limit or settings.get("web-row-limit") or DEFAULT_ROW_LIMIT),

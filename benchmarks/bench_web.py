@@ -1,0 +1,119 @@
+"""Bounded load test of the web API on loopback: a country's dependency page.
+
+Starts ``ecosec serve`` (uvicorn) on 127.0.0.1 in a child process, measures one
+request alone, then runs ``--clients`` concurrent clients (default 50) for
+``--seconds`` (default 60, bounded) against ``/api/dependencies/{country}`` and
+reports throughput, p50/p95/p99 latency and errors. Only loopback is contacted.
+
+Usage::
+
+    python benchmarks/bench_web.py --store DIR [--country KOR] [--clients 50] [--seconds 60]
+    python benchmarks/bench_web.py            # the embedded sample
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _load(
+    url: str, clients: int, seconds: float, max_requests: int
+) -> tuple[list[float], int, float]:
+    latencies: list[float] = []
+    errors = 0
+    kinds: dict[str, int] = {}
+    stop = time.monotonic() + seconds
+    lock = asyncio.Lock()
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while time.monotonic() < stop and len(latencies) + errors < max_requests:
+            t = time.perf_counter()
+            try:
+                r = await client.get(url)
+                kind = "ok" if r.status_code == 200 else f"HTTP {r.status_code}"
+            except httpx.HTTPError as exc:
+                kind = type(exc).__name__
+            async with lock:
+                if kind == "ok":
+                    latencies.append(time.perf_counter() - t)
+                else:
+                    errors += 1
+                    kinds[kind] = kinds.get(kind, 0) + 1
+
+    start = time.perf_counter()
+    limits = httpx.Limits(max_connections=clients)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        await asyncio.gather(*(worker(client) for _ in range(clients)))
+    if kinds:
+        print("errors by kind:", kinds)
+    return latencies, errors, time.perf_counter() - start
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--store", type=Path)
+    p.add_argument("--country", default="KOR")
+    p.add_argument("--query", default="basket=critical-minerals")
+    p.add_argument("--clients", type=int, default=50)
+    p.add_argument("--seconds", type=float, default=60)
+    p.add_argument("--max-requests", type=int, default=100_000)
+    a = p.parse_args()
+    port = _free_port()
+    env = dict(os.environ)
+    cmd = [sys.executable, "-m", "ecosec", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if a.store:
+        cmd += ["--store", str(a.store)]
+    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    url = f"{base}/api/dependencies/{a.country}?{a.query}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/api/baskets", timeout=2)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("server did not start") from None
+                time.sleep(0.2)
+        httpx.get(url, timeout=300)  # warm caches once
+        singles = []
+        for _ in range(5):
+            t = time.perf_counter()
+            r = httpx.get(url, timeout=300)
+            singles.append(time.perf_counter() - t)
+            r.raise_for_status()
+        lat, errors, wall = asyncio.run(_load(url, a.clients, a.seconds, a.max_requests))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    lat.sort()
+    q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else [float("nan")] * 99
+    print(f"GET {url}")
+    print(f"single request (median of 5): {statistics.median(singles) * 1000:.0f} ms")
+    print(f"{a.clients} clients for {wall:.0f} s: {len(lat)} ok, {errors} errors, "
+          f"{len(lat) / wall:.1f} requests/s")  # fmt: skip
+    print(
+        f"latency p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
