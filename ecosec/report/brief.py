@@ -90,16 +90,18 @@ def brief_data(
     for c in (a, b):
         d = api_dependency.dependencies(c, year=p.year, basket=basket, store=store)
         deps[c] = d
-        try:
-            sups[c] = api_dependency.suppliers(c, year=p.year, basket=basket, store=store)
-        except EcosecError:
-            sups[c] = pd.DataFrame()
-        top_codes = d[d["dependent"]].nlargest(8, "imports_usd")["hs6"].tolist()
-        shares[c] = (
-            api_dependency.supplier_shares(c, hs=top_codes, year=p.year, store=store)
-            if top_codes
+        dep = d[d["dependent"]]
+        # One query for the supplier shares of every dependent product; "on whom" is
+        # summed from it (the same figures as api_dependency.suppliers, which would
+        # recompute the dependency table).
+        all_shares = (
+            api_dependency.supplier_shares(c, hs=dep["hs6"].tolist(), year=p.year, store=store)
+            if len(dep)
             else pd.DataFrame()
         )
+        sups[c] = on_whom(dep, all_shares)
+        top_codes = dep.nlargest(8, "imports_usd")["hs6"].tolist()
+        shares[c] = all_shares[all_shares["hs6"].isin(top_codes)] if len(all_shares) else all_shares
     choke = api_dependency.chokepoints(year=p.year, basket=basket, store=store)
     shared = p.section("shared").table
     sc: Scenario | None = None
@@ -127,6 +129,29 @@ def brief_data(
     data.kpis = _kpis(data)
     data.sources = api.sources(store=store)
     return data
+
+
+def on_whom(dep: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
+    """Per supplier of the dependent products: how many it supplies and holds, and value.
+
+    Equal to :func:`ecosec.api_dependency.suppliers` (tests/report check it).
+    """
+    if dep.empty or shares.empty:
+        return pd.DataFrame(
+            columns=["exporter", "exporter_name", "dependencies_supplied", "dependencies_held",
+                     "imports_usd", "share_of_dependent_imports"]
+        )  # fmt: skip
+    m = shares.merge(dep[["hs6", "top_supplier"]], on="hs6")
+    m = m.assign(held=(m["exporter"] == m["top_supplier"]).astype(int))
+    g = m.groupby(["exporter", "exporter_name"], as_index=False).agg(
+        dependencies_supplied=("hs6", "count"),
+        dependencies_held=("held", "sum"),
+        imports_usd=("imports_usd", "sum"),
+    )
+    g["share_of_dependent_imports"] = g["imports_usd"] / dep["imports_usd"].sum()
+    return g.sort_values(
+        ["dependencies_held", "imports_usd", "exporter"], ascending=[False, False, True]
+    ).reset_index(drop=True)
 
 
 def _kpis(d: BriefData) -> dict[str, float]:

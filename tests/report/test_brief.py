@@ -90,3 +90,22 @@ def test_cli_brief_and_bad_output(tmp_path: Path) -> None:
     assert r.exit_code == 2 and ".html" in r.output
     r = CliRunner().invoke(app, ["brief", "KOR", "XXX", "-o", str(out)])
     assert r.exit_code == 2 and "unknown country" in r.output
+
+
+def test_on_whom_equals_the_suppliers_api() -> None:
+    """The brief sums "on whom" from supplier shares; it must equal api suppliers()."""
+    from ecosec.api_dependency import supplier_shares, suppliers
+    from ecosec.report.brief import on_whom
+
+    dep = ecosec.dependencies("KOR", year=2024, basket="critical-minerals")
+    dep = dep[dep["dependent"]]
+    got = on_whom(dep, supplier_shares("KOR", hs=dep["hs6"].tolist(), year=2024))
+    ref = suppliers("KOR", year=2024, basket="critical-minerals")
+    m = got.merge(ref, on="exporter", suffixes=("", "_ref"))
+    assert len(m) == len(ref) == len(got)
+    assert (m["dependencies_held"] == m["dependencies_held_ref"]).all()
+    assert (m["dependencies_supplied"] == m["dependencies_supplied_ref"]).all()
+    assert m["imports_usd"].to_numpy() == pytest.approx(m["imports_usd_ref"].to_numpy())
+    assert m["share_of_dependent_imports"].to_numpy() == pytest.approx(
+        m["share_of_dependent_imports_ref"].to_numpy()
+    )
