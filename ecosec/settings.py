@@ -51,6 +51,11 @@ _ALL = (
         "Spark master URL used when engine=spark (for example spark://host:7077).",
     ),
     Setting(
+        "spark-driver-memory",
+        "3g",
+        "Heap of the Spark driver JVM when engine=spark (local mode runs there).",
+    ),
+    Setting(
         "memory-limit",
         "3GB",
         "DuckDB memory limit for ingest and queries (DuckDB spills to disk past it).",

@@ -27,8 +27,19 @@ def to_spark_sql(sql: str) -> str:
     return expand_aggregates(spark_sql, "spark")
 
 
-@functools.lru_cache(maxsize=2)
 def session(master: str) -> Any:
+    """The SparkSession for ``master``; a new one if the previous JVM has gone."""
+    spark = _session(master)
+    try:
+        spark.sparkContext._jsc.sc().isStopped()
+    except Exception:  # the JVM died (py4j raises several kinds): start afresh
+        _session.cache_clear()
+        spark = _session(master)
+    return spark
+
+
+@functools.lru_cache(maxsize=2)
+def _session(master: str) -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
@@ -42,6 +53,9 @@ def session(master: str) -> Any:
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
+        # The engine's plans inline every CTE; the 1 GB default driver heap runs out on
+        # a whole-basket scenario (the JVM dies mid-query). Set at JVM launch.
+        .config("spark.driver.memory", settings.get("spark-driver-memory") or "3g")
         .getOrCreate()
     )
 
