@@ -406,6 +406,7 @@ def series_sql(scope: Scope, p: AlertParams) -> str:
             f"MAX({col}) OVER (PARTITION BY ih ORDER BY t_idx "
             f"RANGE BETWEEN {step} PRECEDING AND {step} PRECEDING)"
         )
+
     return f"""
     ew_agg AS (
       SELECT importer, exporter, hs6, reporter_side, source, {_REPORTER} AS reporter, period, v, q
