@@ -42,6 +42,8 @@ class BriefData:
     alerts: pd.DataFrame
     alerts_note: str
     store: str | Path | None = None
+    alert_series: pd.DataFrame | None = None
+    supplier_map: tuple[str, pd.DataFrame] | None = None
     kpis: dict[str, float] = field(default_factory=dict)
     sources: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -126,9 +128,38 @@ def brief_data(
         chokepoints=choke, partnership=p, scenario=sc, scenario_choice=choice,
         alerts=alerts, alerts_note=alerts_note, store=store,
     )  # fmt: skip
+    data.alert_series = _alert_series(alerts, store)
+    data.supplier_map = _supplier_map(a, deps[a], shares[a])
     data.kpis = _kpis(data)
     data.sources = api.sources(store=store)
     return data
+
+
+def _alert_series(alerts: pd.DataFrame, store: str | Path | None) -> pd.DataFrame | None:
+    """Monthly imports behind the top alert: its importer and product, top suppliers."""
+    if alerts.empty or alerts.iloc[0].get("freq") != "M":
+        return None
+    top = alerts.iloc[0]
+    try:
+        m = api_dependency.monthly_imports(str(top["importer"]), hs=str(top["hs6"]), store=store)
+    except EcosecError:
+        return None
+    keep = m.groupby("exporter")["value_usd"].sum().nlargest(4).index.union([str(top["exporter"])])
+    m = m[m["exporter"].isin(keep)]
+    start = pd.Period(str(top["start"]), freq="M") - 24
+    m = m[m["date"] >= start.to_timestamp()]
+    return m.assign(supplier=m["exporter_name"])
+
+
+def _supplier_map(
+    c: str, deps: pd.DataFrame, shares: pd.DataFrame
+) -> tuple[str, pd.DataFrame] | None:
+    """Supplier shares of ``c``'s largest dependency, for the world map."""
+    dep = deps[deps["dependent"]]
+    if dep.empty or shares.empty:
+        return None
+    hs6 = str(dep.nlargest(1, "imports_usd")["hs6"].iloc[0])
+    return hs6, shares[shares["hs6"] == hs6]
 
 
 def on_whom(dep: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
@@ -269,6 +300,14 @@ def _country_section(d: BriefData, c: str, n: int) -> Section:
             title=f"{name}: who supplies its dependent products, {d.year}",
         )  # fmt: skip
         html += charts.chart_html(spec, f"chart-shares-{n}")
+    if n == 1 and d.supplier_map is not None:
+        hs6, sm = d.supplier_map
+        spec = charts.world_map(
+            sm, code="exporter", value="share",
+            title=f"Where {name}'s imports of {hs6} ({(refdata.hs_description(hs6) or '')[:45]}) "
+            f"come from, {d.year} (share of its imports)",
+        )  # fmt: skip
+        html += charts.chart_html(spec, "chart-supplier-map")
     sup = d.suppliers[c]
     if len(sup):
         html += "<h3>On whom</h3>" + table_html(
@@ -426,11 +465,22 @@ def _alerts_section(d: BriefData) -> Section:
          Col("start", "since"), Col("message", "what moved")],
         empty="", limit=10,
     )  # fmt: skip
+    top = al.iloc[0]
+    series = d.alert_series
+    if series is not None and len(series):
+        spec = charts.time_series(
+            series, x="date", y="value_usd", color="supplier",
+            title=f"{top['importer_name']} monthly imports of {top['hs6']} by supplier "
+            f"(the top alert: {top['exporter_name']}, {top['signal']} since {top['start']})",
+            y_title="imports (USD)",
+        )  # fmt: skip
+        html = charts.chart_html(spec, "chart-alert") + html
     return Section(
         "alerts",
         "Current alerts",
         html,
-        intro="Early-warning signals on the latest periods of the data in use.",
+        intro="Early-warning signals on the latest periods of the data in use. "
+        + (d.alerts_note + "." if d.alerts_note else ""),
     )
 
 

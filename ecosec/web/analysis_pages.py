@@ -68,7 +68,26 @@ async def partner_page(
                     title=f"{p.a} + {p.b}: share of world imports", value_title="share of world imports",
                 )  # fmt: skip
                 chart = charts.chart_html(spec, "chart-buyer")
-        sections.append(partnership_section(p, name, chart=chart))
+        sec = partnership_section(p, name, chart=chart)
+        csv = f"/api/partnership/{p.a}/{p.b}?" + urlencode(
+            {
+                k: v
+                for k, v in {
+                    "year": year,
+                    "basket": basket,
+                    "section": name,
+                    "format": "csv",
+                }.items()
+                if v
+            }
+        )
+        sections.append(
+            Section(
+                sec.id,
+                sec.title,
+                sec.html + f'<p class="note"><a href="{escape(csv)}">CSV download</a></p>',
+            )
+        )
     return page(request, f"{an}–{bn} partnership", sections, subtitle=f"{p.year}; values in USD")
 
 
@@ -137,6 +156,9 @@ async def scenario_page(
                               f"{s.assumptions['year']}",
                     charts.chart_html(spec, "chart-waterfall") + notes
                     + f'<p class="note">Data: <a href="/api/scenario?{escape(urlencode({k: v for k, v in params.items() if v is not None}))}">JSON with every assumption</a></p>'),
+            Section("downloads", "Downloads", " · ".join(
+                f'<a href="/api/scenario?{escape(urlencode({**{k: v for k, v in params.items() if v is not None}, "section": sec, "format": "csv"}))}">{sec} (CSV)</a>'
+                for sec in ("exposure", "substitution", "shortfall", "totals", "sensitivity"))),
             Section("totals", "Per importer", table_html(t, [
                 Col("rank", "#", "int"), Col("importer_name", "importer"), Col("lost_usd", "lost", "usd"),
                 Col("covered_partners_usd", "covered by partners", "usd"),

@@ -56,7 +56,10 @@ def test_every_section_and_no_external_resource(brief: tuple[str, object]) -> No
     assert set(c.sections) == SECTIONS
     assert c.scripts_src == [] and c.links == []  # the Vega bundle is inlined
     # (tests/web/test_browser.py opens the file with every network request blocked)
-    assert html.count('class="chart"') >= 5
+    # ranked bars, supplier-share bars, supplier map, world map, waterfall, alert series
+    assert html.count('class="chart"') >= 7
+    for chart in ("chart-supplier-map", "chart-waterfall", "chart-alert", "chart-shares-1"):
+        assert f'id="{chart}"' in html
 
 
 def test_numbers_equal_the_api(brief: tuple[str, object]) -> None:

@@ -113,7 +113,11 @@ def test_brief_opens_offline(browser: Any, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("path", "shot", "charts"),
-    [("/partner/KOR/JPN", "partner-KOR-JPN.png", 1), ("/scenario", "scenario-form.png", 0)],
+    [
+        ("/partner/KOR/JPN", "partner-KOR-JPN.png", 1),
+        ("/scenario", "scenario-form.png", 0),
+        ("/alerts?country=KOR&since=2019-01", "alerts-KOR.png", 1),
+    ],
 )
 def test_analysis_pages(browser: Any, live_server: str, path: str, shot: str, charts: int) -> None:
     page, errors = open_page(browser, live_server + path, shot)
@@ -132,3 +136,18 @@ def test_scenario_form_runs(browser: Any, live_server: str) -> None:
     text = page.inner_text("#totals")
     assert "Korea" in text and "Japan" in text and errors == []
     page.close()
+
+
+def test_brief_prints_to_pdf(tmp_path: Path) -> None:
+    """--pdf prints the brief with headless chromium; the PDF starts with %PDF."""
+    from typer.testing import CliRunner
+
+    from ecosec.cli import app
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed")
+    out = tmp_path / "brief.html"
+    r = CliRunner().invoke(app, ["brief", "KOR", "JPN", "-o", str(out), "--pdf"])
+    assert r.exit_code == 0, r.output
+    pdf = out.with_suffix(".pdf")
+    assert pdf.read_bytes()[:4] == b"%PDF" and pdf.stat().st_size > 50_000
