@@ -83,3 +83,35 @@ def test_kill_at_each_point(tmp_path: Path, point: str) -> None:
     result = api.ingest_baci(new, store=store)
     assert result.dataset.manifest["rows"] == 250 and len(flows_of(store)) == 250
     assert not any((store / ".staging").iterdir())
+
+
+WRITER = r"""
+import sys
+from pathlib import Path
+from ecosec import api
+store, a, b, n = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
+for i in range(n):
+    api.ingest_baci(a if i % 2 else b, store=store, name="alternating")
+"""
+
+
+def test_readers_during_ingests_see_old_or_new_never_a_mix(tmp_path: Path) -> None:
+    """A reader (as the web app reads) during repeated publishes sees 100 or 250 rows."""
+    import time
+
+    store = tmp_path / "store"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = write_baci_zip(tmp_path / "a" / "BACI_HS17_V202601.zip", sample_baci_2024().head(100))
+    b = write_baci_zip(tmp_path / "b" / "BACI_HS17_V202601.zip", sample_baci_2024().head(250))
+    api.ingest_baci(a, store=store, name="alternating")
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(store), str(a), str(b), "12"])
+    seen: set[int] = set()
+    reads = 0
+    deadline = time.monotonic() + 120
+    while writer.poll() is None and time.monotonic() < deadline:
+        seen.add(len(flows_of(store)))
+        reads += 1
+    writer.wait(timeout=60)
+    assert writer.returncode == 0
+    assert reads > 5 and seen <= {100, 250} and seen == {100, 250}
