@@ -17,16 +17,27 @@ from ecosec.api import (
 from ecosec.api_dependency import chokepoints, dependencies, rca, suppliers
 from ecosec.api_partnership import Partnership, PartnershipParams, partnership
 from ecosec.api_scenario import Scenario, scenario
+from ecosec.api_warning import (
+    AlertParams,
+    Watchlist,
+    alerts,
+    load_watchlist,
+    watch,
+    watchlist_items,
+)
 from ecosec.errors import EcosecError
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlertParams",
     "EcosecError",
     "Partnership",
     "PartnershipParams",
     "Scenario",
+    "Watchlist",
     "__version__",
+    "alerts",
     "catalog",
     "chokepoints",
     "datasets",
@@ -34,10 +45,13 @@ __all__ = [
     "ingest_baci",
     "ingest_comtrade",
     "ingest_customs",
+    "load_watchlist",
     "partnership",
     "rca",
     "remove_dataset",
     "scenario",
     "sources",
     "suppliers",
+    "watch",
+    "watchlist_items",
 ]

@@ -17,6 +17,7 @@ import items in tiers checked weekly to quarterly) and the EU's import surveilla
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Sequence
@@ -27,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from ecosec import refdata
+from ecosec import refdata, settings
 from ecosec.api_dependency import resolve_codes
 from ecosec.engine import warning as ew
 from ecosec.engine.executor import Catalog, open_catalog, run
@@ -135,6 +136,21 @@ def _choose_freq(cov: pd.DataFrame, freq: str | None, who: str) -> str:
     return "M" if "M" in cov.index else "A"
 
 
+@functools.cache
+def short_product(hs6: str) -> str:
+    """A short name of a product: its strategic-basket label, else the first clause of
+    its HS description, else the code.
+
+    >>> short_product("370790")
+    'Chemical preparations for photographic uses (includes photoresist)'
+    """
+    for b in refdata.baskets().values():
+        for c in b.codes:
+            if c.hs6 == hs6:
+                return c.label
+    return _product(hs6).split(";")[0] or hs6
+
+
 def _product(code: object) -> str:
     try:
         return refdata.hs_description(str(code)) or ""
@@ -210,12 +226,20 @@ def _message(row: pd.Series) -> str:
     if row["signal"] == "concentration":
         who = f"(top supplier {row['exporter_name'] or row['exporter']})"
     text = (
-        f"{row['importer_name'] or row['importer']} imports of {row['product'] or row['hs6']} "
+        f"{row['importer_name'] or row['importer']} imports of {short_product(row['hs6'])} "
         f"({row['hs6']}) {who}: {row['signal']} from {row['start']}, {moved} {by} "
         f"({_amount(row['current'], what)} vs {_amount(row['baseline'], what)}, "
         f"{row['baseline_desc']})"
     )
-    if pd.notna(row["share_before"]) and row["signal"] != "concentration":
+    rising = row["signal"] in ("surge", "diversion/dumping?")
+    if row["signal"] == "concentration":
+        text += f"; HHI {row['hhi_before']:.2f} to {row['hhi_now']:.2f}"
+    elif rising and row["importer_reported"]:
+        text += (
+            f"; its share of these imports went from {row['share_before']:.0%} "
+            f"to as much as {row['dependency']:.0%}"
+        )
+    elif pd.notna(row["share_before"]):
         text += f"; it supplied {row['share_before']:.0%} of these imports before"
     elif not row["importer_reported"]:
         text += "; shares unknown (only exporters' reports)"
@@ -330,19 +354,28 @@ def alerts(
     exporters = refdata.resolve_countries(supplier) if supplier else None
     codes = resolve_codes(catalog, basket=basket, hs=hs)
     who = country if isinstance(country, str) and country else "these importers"
-    f = _choose_freq(_coverage(catalog, importers, codes), freq, str(who))
-    lo, hi = _window(since, until, f)
+    cov = _coverage(catalog, importers, codes)
+    f = _choose_freq(cov, freq, str(who))
+    lo, hi = _window(since, until, f, cov)
     df = _run(catalog, f, importers, codes, exporters, lo, hi, params, engine)
     keep = SEVERITIES[SEVERITIES.index(min_severity) :]
     return _order(df[df["severity"].isin(keep)], df, by_supplier=by_supplier)
 
 
 def _window(
-    since: str | int | None, until: str | int | None, freq: str
+    since: str | int | None, until: str | int | None, freq: str, cov: pd.DataFrame
 ) -> tuple[int | None, int | None]:
+    """The reporting window as periods of the data, checked against what the data hold."""
     lo, hi = parse_period(since, freq=freq), parse_period(until, freq=freq, end=True)
     if lo is not None and hi is not None and lo > hi:
         raise BadInput(f"since {since} is after until {until}; give since <= until")
+    first, last = (int(cov["lo"].loc[freq]), int(cov["hi"].loc[freq]))
+    if (lo is not None and lo > last) or (hi is not None and hi < first):
+        raise NoData(
+            f"the {'monthly' if freq == 'M' else 'annual'} data for this selection run from "
+            f"{period_label(first, freq)} to {period_label(last, freq)}; "
+            "give --since and --until within them"
+        )
     return lo, hi
 
 
@@ -367,9 +400,27 @@ def _run(
         since=since,
         until=until,
     )
+    _spark_ready(engine)
     return _finish(
         run(catalog, ew.alerts_sql(scope, params), engine=engine), params=params, freq=freq
     )
+
+
+def _spark_ready(engine: str | None) -> None:
+    """Turn off Spark's constraint propagation for this query family.
+
+    The alert query has hundreds of aliased expressions under several filters; Spark's
+    optimizer infers constraints across all of them and runs out of memory (its own
+    documentation names "a large number of predicates and aliases" as the case). The
+    setting changes no result. Until ``ecosec/engine/spark.py`` sets it on the session,
+    it is set here on the shared session before a Spark run.
+    """
+    if settings.get("engine", engine) != "spark":
+        return
+    from ecosec.engine.spark import session
+
+    spark = session(settings.get("spark-master") or "local[2]")
+    spark.conf.set("spark.sql.constraintPropagation.enabled", "false")
 
 
 def _order(
@@ -660,8 +711,9 @@ def watch(
         )
     catalog = open_catalog(store, sample=sample)
     importers, codes = _selection(catalog, items)
-    f = _choose_freq(_coverage(catalog, importers, codes), freq, "the watchlist's items")
-    lo, hi = _window(since, until, f)
+    cov = _coverage(catalog, importers, codes)
+    f = _choose_freq(cov, freq, "the watchlist's items")
+    lo, hi = _window(since, until, f, cov)
     starts = (
         _starts(catalog, f, items, wl, importers, codes, hi) if lo is None else [lo] * len(items)
     )

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +10,6 @@ import pandas as pd
 import typer
 
 from ecosec import api_warning as api
-from ecosec import refdata
 from ecosec.cli._app import Fmt, Out, Store, app
 from ecosec.cli._output import console, emit, handle_errors
 from ecosec.engine.warning import THRESHOLDS, params_from
@@ -47,12 +45,6 @@ _TABLE = [
     "start", "end", "status", "importer", "supplier", "hs6", "product", "signal", "change",
     "vs", "share", "severity", "score", "tier",
 ]  # fmt: skip
-
-
-@functools.cache
-def _labels() -> dict[str, str]:
-    """Short product labels: the strategic baskets' (curated), else none."""
-    return {c.hs6: c.label for b in refdata.baskets().values() for c in b.codes}
 
 
 def _vs(row: pd.Series) -> str:
@@ -102,10 +94,7 @@ def _display(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     out["change"] = out.apply(_change, axis=1) if len(out) else pd.Series(dtype=str)
     out["vs"] = out.apply(_vs, axis=1) if len(out) else pd.Series(dtype=str)
-    labels = _labels()
-    out["product"] = [
-        (labels.get(h) or p)[:30] for h, p in zip(out["hs6"], out["product"], strict=True)
-    ]
+    out["product"] = out["hs6"].map(lambda h: api.short_product(str(h))[:30])
     out["supplier"] = out["exporter_name"].where(out["exporter_name"] != "", out["exporter"])
     out["share"] = out["share_before"].map(lambda s: "–" if pd.isna(s) else f"{s:.0%}")
     cols = list(_TABLE)
@@ -243,12 +232,8 @@ def watch(
     if list_:
         items = api.watchlist_items(wl, tier=tier, by_supplier=by_supplier, freq=freq, store=store)
         if fmt == "table":
-            labels = _labels()
             items = items.drop(columns=["importer_name", "item"]).assign(
-                product=[
-                    (labels.get(h) or p)[:30]
-                    for h, p in zip(items["hs6"], items["product"], strict=True)
-                ],
+                product=items["hs6"].map(lambda h: api.short_product(str(h))[:30]),
                 share=items["share"].map(lambda s: "–" if pd.isna(s) else f"{s:.0%}"),
                 note=items["note"].str.slice(0, 40),
             )

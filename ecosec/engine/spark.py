@@ -53,6 +53,9 @@ def _session(master: str) -> Any:
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
+        # The early-warning query has hundreds of aliases under several filters; the
+        # optimizer's constraint propagation runs out of memory on it. Same results.
+        .config("spark.sql.constraintPropagation.enabled", "false")
         # The engine's plans inline every CTE; the 1 GB default driver heap runs out on
         # a whole-basket scenario (the JVM dies mid-query). Set at JVM launch.
         .config("spark.driver.memory", settings.get("spark-driver-memory") or "3g")

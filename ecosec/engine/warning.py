@@ -12,11 +12,12 @@ series and period the query computes, against the series' own history:
   calendar month (seasonally aligned: July against earlier Julys) or previous years.
   1.4826 makes the MAD a consistent estimate of σ for normal data; the default cut-off
   3.5 is Iglewicz and Hoaglin's (1993) for their "modified z-score". The scale is
-  floored at 10 % of the median so that a flat history does not turn every wobble
-  into an outlier;
-- the supplier's **share** of the importer's imports of the product, now and over the
-  trailing 12 months (monthly) or previous year (annual), and the importer's supplier
-  concentration (**HHI**, Σ share², World Bank WITS definition) and top-supplier share.
+  floored at 10 % of the median (and, for value, at the minimum value of a period) so
+  that a flat history does not turn every wobble into an outlier;
+- the supplier's **share** of the importer's imports of the product, now, over the
+  trailing 12 months (monthly) or previous year (annual) and a year earlier, and the
+  importer's supplier concentration (**HHI**, Σ share², World Bank WITS definition) and
+  top-supplier share, at the same three points.
 
 Signals (each threshold an :class:`AlertParams` field; y/y = year on year):
 
@@ -30,20 +31,22 @@ Signals (each threshold an :class:`AlertParams` field; y/y = year on year):
                         z ≥ +z (volume down, price up: the signature of an export
                         restriction)
 ``diversion/dumping?``  volume y/y ≥ +rise, z ≥ +z, and unit value y/y ≤ −price,
-                        z ≤ −z (volume up, price down: the pattern the European
-                        Commission's import-surveillance task force watches for
-                        trade diversion)
-``share collapse``      supplier share down ≥ ``share_drop`` points and to at most
-                        half of its trailing share
-``concentration``       importer HHI up ≥ ``hhi_rise`` to ≥ 0.25, or the top
-                        supplier's share up ≥ ``top_rise`` to ≥ 0.5 (one series
-                        per importer and product; the supplier shown is the top one)
+                        z ≤ −z (volume up, price down: what the EU's import
+                        surveillance lists as possible trade diversion)
+``share collapse``      supplier share down ≥ ``share_drop`` points from both its
+                        trailing share and its share a year earlier, and to at most
+                        half of the trailing share
+``concentration``       importer HHI up ≥ ``hhi_rise`` (vs trailing and a year
+                        earlier) to ≥ 0.25, or the top supplier's share up ≥
+                        ``top_rise`` to ≥ 0.5 (one series per importer and product;
+                        the supplier shown is the top one)
 ======================  ===========================================================
 
 Noise control: flows under ``min_value_usd`` (a year; a twelfth of it a month) are not
-judged; value and volume signals need ``min_history`` values of history; a signal
-counts once it holds ``persistence`` consecutive periods; flagged runs of one series
-and direction (down: collapse, stop, restriction, share; up: surge, diversion;
+judged; value and volume signals need ``min_history`` values of history, share and
+concentration signals a year (so that seasonal swings are not read as shifts); a
+signal counts once it holds ``persistence`` consecutive periods; flagged runs of one
+series and direction (down: collapse, stop, restriction, share; up: surge, diversion;
 concentration) separated by at most ``merge_gap`` periods are one *event*, reported
 once with its start. Share and concentration signals need the importer's own report
 (``reporter_side`` M or R): exporters' reports cover only the reporting partners.
@@ -54,31 +57,36 @@ Severity combines the size of the move with the dependency::
 
 ``move`` in [0, 1] is the event's largest move on a log scale (a tenfold fall or rise
 = 1; −50 % = 0.30), or share/HHI points over 0.5; ``dependency`` is the supplier's
-share of the importer's imports before the event (for concentration, the HHI now;
-0.25 when the importer's own report is missing). high ≥ 50, medium ≥ 25, else low.
+share of the importer's imports before the event (for a rise, the largest share it
+reaches; for concentration, the HHI; 0.25 when the importer's own report is
+missing). high ≥ 50, medium ≥ 25, else low.
 
-Sources of the approach: Korea's supply-chain early-warning system (EWS) over about
-4,000 import items, tiered and checked weekly to quarterly (KOTRA/MOTIE); the EU's
-import surveillance (Regulation (EU) 2015/478 prior surveillance; the 2025 import
-surveillance task force flagging volume-up, price-down codes); Iglewicz & Hoaglin
-(1993), *How to Detect and Handle Outliers*, for the robust z-score.
+Sources of the approach: Korea's supply-chain early-warning system (EWS), launched in
+November 2021 over about 4,000 import-dependent items (more than half from one
+country), graded A to D and checked weekly, fortnightly, monthly and quarterly, with
+embassies reporting on their countries (Korean government, Nov. 2021 - Jan. 2022); the
+European Commission's import-surveillance task force (2025), whose monthly list of
+customs codes shows the rise in import volume and the fall in price; Iglewicz &
+Hoaglin (1993), *How to Detect and Handle Outliers*, for the robust z-score.
 
-Every query is DuckDB SQL that sqlglot transpiles to Spark: window functions and plain
-scalar expressions only (medians of the few history values are computed by ranking
-them with comparisons, not by DuckDB-only list or MAD functions).
+Every query is DuckDB SQL that sqlglot transpiles to Spark: window functions, plain
+aggregates (``MEDIAN`` exists in both) and scalar expressions; no DuckDB-only list or
+MAD functions, no ``generate_series`` (the month grid is built from digits). Common
+table expressions are prefixed ``ew_``.
+
+>>> sql = alerts_sql(Scope("M", importers=("KOR",), hs=("281111",)), AlertParams())
+>>> sql.count("ew_") > 50, "MEDIAN(" in sql
+(True, True)
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Literal
 
+from ecosec._types import Freq
 from ecosec.engine.trade import hs_list, sql_list
 from ecosec.errors import BadInput, closest
-
-Freq = Literal["M", "A"]
 
 MAD_TO_SIGMA = 1.4826
 """Scale factor making the MAD a consistent estimate of σ under normality."""
@@ -221,76 +229,53 @@ def params_from(values: dict[str, str | float | int]) -> AlertParams:
 class Calendar:
     """What differs between monthly and annual series."""
 
-    freq: Freq
     step: int  # grid periods from one period to the same period a year earlier
     stop_window: int | None  # trailing periods judged by the sudden stop (None: history)
     share_window: int  # trailing periods of the baseline share and HHI
     per_period: float  # fraction of a year in one period
 
 
-MONTHLY = Calendar("M", 12, 12, 12, 1 / 12)
-ANNUAL = Calendar("A", 1, None, 1, 1.0)
-
-
-def _median(cols: Sequence[str], out: str) -> tuple[list[str], str]:
-    """Rank columns and the median expression of ``cols`` (NULLs ignored), without lists.
-
-    Rank ``r_i`` = how many other values sort before value ``i`` (ties broken by
-    position). With ``n`` values present, the median averages the values whose rank
-    satisfies ``n − 2 ≤ 2·r ≤ n``: the middle one for odd ``n``, the middle two for even.
-    """
-    ranks = []
-    for i, ci in enumerate(cols):
-        terms = [
-            f"CASE WHEN {cj} {'<=' if j < i else '<'} {ci} THEN 1 ELSE 0 END"
-            for j, cj in enumerate(cols)
-            if j != i
-        ]
-        ranks.append(f"{' + '.join(terms) or '0'} AS {out}_r{i + 1}")
-    n = " + ".join(f"CASE WHEN {c} IS NOT NULL THEN 1 ELSE 0 END" for c in cols)
-    pick = [f"{c} IS NOT NULL AND 2 * {out}_r{i + 1} BETWEEN ({n}) - 2 AND ({n})" for i, c in enumerate(cols)]  # fmt: skip
-    num = " + ".join(f"CASE WHEN {p} THEN {c} ELSE 0 END" for p, c in zip(pick, cols, strict=True))
-    den = " + ".join(f"CASE WHEN {p} THEN 1 ELSE 0 END" for p in pick)
-    return ranks, f"({num}) / NULLIF({den}, 0)"
+MONTHLY = Calendar(12, 12, 12, 1 / 12)
+ANNUAL = Calendar(1, None, 1, 1.0)
 
 
 def _robust(measures: dict[str, float], k: int, rows: str) -> str:
-    """CTEs ``ew_r1…ew_rz``: median, MAD and robust z of each measure over its lags 1..k.
+    """CTEs ``ew_h … ew_rz``: median, MAD and robust z of each measure over its history.
 
-    ``rows`` names the CTE holding ``{m}`` and ``{m}_1 … {m}_k`` for every measure
-    ``m`` (keys of ``measures``, whose values are absolute floors of the z-score
-    scale in the measure's unit, 0 for none); the last CTE, ``ew_rz``, adds ``{m}_n`` (history values present),
-    ``{m}_med``, ``{m}_mad`` and ``{m}_z``.
+    ``rows`` names the CTE holding ``{m}`` and its history ``{m}_1 … {m}_k`` for every
+    measure ``m`` (keys of ``measures``, whose values are absolute floors of the z-score
+    scale in the measure's unit, 0 for none). The history values of each row are
+    unpivoted into ``k`` rows and reduced with ``MEDIAN`` (the interpolated 0.5
+    quantile in DuckDB and Spark alike; nulls ignored); the MAD is the median of the
+    absolute deviations from that median. ``ew_rz`` adds ``{m}_n`` (history values
+    present), ``{m}_med``, ``{m}_mad`` and ``{m}_z``.
     """
-    rank1: list[str] = []
-    med: list[str] = []
-    dev: list[str] = []
-    rank2: list[str] = []
-    mad: list[str] = []
-    zs: list[str] = []
-    for m, floor in measures.items():
-        lags = [f"{m}_{i}" for i in range(1, k + 1)]
-        ranks, median = _median(lags, f"{m}_a")
-        rank1 += ranks
-        med.append(f"{median} AS {m}_med")
-        present = " + ".join(f"CASE WHEN {c} IS NOT NULL THEN 1 ELSE 0 END" for c in lags)
-        med.append(f"{present} AS {m}_n")
-        devs = [f"{m}_d{i}" for i in range(1, k + 1)]
-        dev += [f"ABS({lag} - {m}_med) AS {d}" for lag, d in zip(lags, devs, strict=True)]
-        ranks, median = _median(devs, f"{m}_b")
-        rank2 += ranks
-        mad.append(f"{median} AS {m}_mad")
-        scale = (
-            f"NULLIF(GREATEST({MAD_TO_SIGMA} * {m}_mad, {SCALE_FLOOR} * ABS({m}_med), {floor}), 0)"
-        )
-        zs.append(f"({m} - {m}_med) / {scale} AS {m}_z")
+    ks = "(VALUES " + ", ".join(f"({i})" for i in range(1, k + 1)) + ") AS ew_k(k)"
+    hist = ", ".join(
+        f"CASE ew_k.k {' '.join(f'WHEN {i} THEN {m}_{i}' for i in range(1, k + 1))} END AS h_{m}"
+        for m in measures
+    )
+    med = ", ".join(f"MEDIAN(h_{m}) AS {m}_med, COUNT(h_{m}) AS {m}_n" for m in measures)
+    keep = ", ".join(f"d.{m}_med, d.{m}_n" for m in measures)
+    mad = ", ".join(f"MEDIAN(ABS(h.h_{m} - d.{m}_med)) AS {m}_mad" for m in measures)
+    stats = ", ".join(f"r.{m}_med, r.{m}_n, r.{m}_mad" for m in measures)
+    zs = ", ".join(
+        f"(c.{m} - r.{m}_med) / NULLIF(GREATEST({MAD_TO_SIGMA} * r.{m}_mad, "
+        f"{SCALE_FLOOR} * ABS(r.{m}_med), {floor}), 0) AS {m}_z"
+        for m, floor in measures.items()
+    )
     return f"""
-    ew_r1 AS (SELECT *, {", ".join(rank1)} FROM {rows}),
-    ew_r2 AS (SELECT *, {", ".join(med)} FROM ew_r1),
-    ew_r3 AS (SELECT *, {", ".join(dev)} FROM ew_r2),
-    ew_r4 AS (SELECT *, {", ".join(rank2)} FROM ew_r3),
-    ew_r5 AS (SELECT *, {", ".join(mad)} FROM ew_r4),
-    ew_rz AS (SELECT *, {", ".join(zs)} FROM ew_r5)"""
+    ew_h AS (SELECT sid, t_idx, {hist} FROM {rows} CROSS JOIN {ks}),
+    ew_med AS (SELECT sid, t_idx, {med} FROM ew_h GROUP BY sid, t_idx),
+    ew_mad AS (
+      SELECT d.sid, d.t_idx, {keep}, {mad}
+      FROM ew_med AS d JOIN ew_h AS h ON h.sid = d.sid AND h.t_idx = d.t_idx
+      GROUP BY d.sid, d.t_idx, {keep}
+    ),
+    ew_rz AS (
+      SELECT c.*, {stats}, {zs}
+      FROM {rows} AS c JOIN ew_mad AS r ON r.sid = c.sid AND r.t_idx = c.t_idx
+    )"""
 
 
 @dataclass(frozen=True)
@@ -333,25 +318,30 @@ _DIGITS = "(VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9))"
 
 
 def _grid_sql(scope: Scope) -> str:
-    """CTE ``ew_tidx`` (period, t_idx): the periods series are laid out on.
+    """CTE ``ew_tidx`` (source, reporter_side, reporter, period, t_idx): the periods
+    each source's series are laid out on.
 
-    Monthly: every calendar month from the first to the last in the data (built from
-    digits, so a month no source published still holds its place and a lag of 12
-    rows is always the same month a year earlier). Annual: the years in the data, so
-    BACI 2022 and 2024 are consecutive periods.
+    Monthly: every calendar month from the source's first to its last (built from
+    digits), numbered by absolute month, so a month the source did not publish still
+    holds its place, a lag of 12 rows is always the same month a year earlier and
+    every source counts months alike. Annual: the years the source published, so BACI
+    2022 and 2024 are consecutive periods whatever other sources hold for 2023.
     """
+    keys = "source, reporter_side, reporter"
     if scope.freq == "A":
-        return """ew_tidx AS (
-      SELECT period, DENSE_RANK() OVER (ORDER BY period) AS t_idx
-      FROM (SELECT DISTINCT period FROM ew_cal) AS ew_p
+        return f"""ew_tidx AS (
+      SELECT {keys}, period, DENSE_RANK() OVER (PARTITION BY {keys} ORDER BY period) AS t_idx
+      FROM ew_cal
     )"""
     month = "(CAST(FLOOR(period / 100) AS INTEGER) * 12 + period % 100 - 1)"
     digits = " CROSS JOIN ".join(f"{_DIGITS} AS ew_d{i}(i)" for i in range(4))
     n = " + ".join(f"{10**i} * ew_d{i}.i" for i in range(4))
-    return f"""ew_span AS (SELECT MIN({month}) AS lo, MAX({month}) AS hi FROM ew_cal),
+    return f"""ew_span AS (
+      SELECT {keys}, MIN({month}) AS lo, MAX({month}) AS hi FROM ew_cal GROUP BY {keys}
+    ),
     ew_tidx AS (
-      SELECT CAST(FLOOR(m / 12) AS INTEGER) * 100 + m % 12 + 1 AS period, m - lo + 1 AS t_idx
-      FROM (SELECT b.lo + {n} AS m, b.lo, b.hi FROM ew_span AS b CROSS JOIN {digits}) AS ew_m
+      SELECT {keys}, CAST(FLOOR(m / 12) AS INTEGER) * 100 + m % 12 + 1 AS period, m AS t_idx
+      FROM (SELECT b.*, b.lo + {n} AS m FROM ew_span AS b CROSS JOIN {digits}) AS ew_m
       WHERE m <= hi
     )"""
 
@@ -398,12 +388,15 @@ def series_sql(scope: Scope, p: AlertParams) -> str:
 
     stop_w, share_w = trailing(cal.stop_window or k), trailing(cal.share_window)
 
-    same_cell = "OVER (PARTITION BY ih, t_idx)"
+    same_cell = "OVER (PARTITION BY ih, period)"
+    # The importer-product's own period index: the absolute month (monthly), else the
+    # rank of the years in which any of its series has a row.
+    ih_t = "t_idx" if scope.freq == "M" else "DENSE_RANK() OVER (PARTITION BY ih ORDER BY period)"
     since = f"period >= {int(scope.since)}" if scope.since is not None else "TRUE"
 
     def year_ago(col: str) -> str:
         return (
-            f"MAX({col}) OVER (PARTITION BY ih ORDER BY t_idx "
+            f"MAX({col}) OVER (PARTITION BY ih ORDER BY ih_t "
             f"RANGE BETWEEN {step} PRECEDING AND {step} PRECEDING)"
         )
 
@@ -459,9 +452,8 @@ def series_sql(scope: Scope, p: AlertParams) -> str:
       GROUP BY e.source, e.reporter_side, e.reporter, e.last_period, e.next_period
     ),
     ew_calend AS (
-      SELECT c.source, c.reporter_side, c.reporter, MAX(t.t_idx) AS cal_end_idx
-      FROM ew_cal AS c JOIN ew_tidx AS t ON t.period = c.period
-      GROUP BY c.source, c.reporter_side, c.reporter
+      SELECT source, reporter_side, reporter, MAX(t_idx) AS cal_end_idx FROM ew_tidx
+      GROUP BY source, reporter_side, reporter
     ),
     ew_series AS (
       SELECT p.importer, p.exporter, p.hs6, p.reporter_side, p.source, p.reporter, p.has_q,
@@ -476,8 +468,12 @@ def series_sql(scope: Scope, p: AlertParams) -> str:
       FROM ew_pick AS p
       JOIN ew_calend AS c
         ON c.source = p.source AND c.reporter_side = p.reporter_side AND c.reporter = p.reporter
-      JOIN ew_tidx AS tf ON tf.period = p.first_period
-      JOIN ew_tidx AS tl ON tl.period = p.last_period
+      JOIN ew_tidx AS tf
+        ON tf.source = p.source AND tf.reporter_side = p.reporter_side
+       AND tf.reporter = p.reporter AND tf.period = p.first_period
+      JOIN ew_tidx AS tl
+        ON tl.source = p.source AND tl.reporter_side = p.reporter_side
+       AND tl.reporter = p.reporter AND tl.period = p.last_period
       JOIN ew_prods AS pl
         ON pl.source = p.source AND pl.reporter_side = p.reporter_side
        AND pl.reporter = p.reporter AND pl.hs6 = p.hs6 AND pl.period = p.last_period
@@ -497,7 +493,8 @@ def series_sql(scope: Scope, p: AlertParams) -> str:
              CASE WHEN a.q > 0 AND a.v > 0 THEN a.v / a.q END AS uv
       FROM ew_series AS s
       JOIN ew_tidx AS t
-        ON t.t_idx BETWEEN s.first_idx AND s.end_idx
+        ON t.source = s.source AND t.reporter_side = s.reporter_side AND t.reporter = s.reporter
+       AND t.t_idx BETWEEN s.first_idx AND s.end_idx
        AND (t.t_idx <= s.last_idx OR s.fill_after = 1)
       LEFT JOIN ew_cal AS c
         ON c.source = s.source AND c.reporter_side = s.reporter_side AND c.reporter = s.reporter
@@ -520,7 +517,8 @@ def series_sql(scope: Scope, p: AlertParams) -> str:
              SUM(v) {same_cell} AS tot, SUM(v * v) {same_cell} AS sq, MAX(v) {same_cell} AS top,
              SUM(v_prev) {same_cell} AS tot_prev, SUM(v_prev * v_prev) {same_cell} AS sq_prev,
              MAX(v_prev) {same_cell} AS top_prev, MAX(own) {same_cell} AS imp_own,
-             ROW_NUMBER() OVER (PARTITION BY ih, t_idx ORDER BY v DESC, sid) AS top_rank
+             ROW_NUMBER() OVER (PARTITION BY ih, period ORDER BY v DESC, sid) AS top_rank,
+             {ih_t} AS ih_t
       FROM ew_lag
     ),
     ew_j AS (
@@ -536,7 +534,8 @@ def series_sql(scope: Scope, p: AlertParams) -> str:
         SELECT *, {year_ago("tot")} AS tot_1, {year_ago("sq")} AS sq_1, {year_ago("top")} AS top_1,
                SUM(CASE WHEN ({since}) AND (v > 0 OR (v = 0 AND v_prev > 0)) THEN 1 ELSE 0 END)
                  OVER (PARTITION BY ih) AS scan_ih,
-               ROW_NUMBER() OVER (PARTITION BY ih ORDER BY t_idx, sid) AS ih_first
+               ROW_NUMBER() OVER (PARTITION BY ih ORDER BY ih_t, sid) AS ih_first,
+               MAX(ih_t) OVER (PARTITION BY ih) AS ih_end
         FROM ew_tot
       ) AS ew_y
     )"""
@@ -549,7 +548,7 @@ def _log_move(base: str, now: str) -> str:
 
 FLAGS = ("s_stop", "s_restr", "s_coll", "s_share", "s_div", "s_surge", "s_conc")
 """Per-event 0/1 columns: which signals were seen during the event."""
-FLAG_SIGNALS = ("sudden stop", "restriction?", "collapse", "share collapse", "diversion/dumping?", "surge", "concentration")  # fmt: skip
+FLAG_SIGNALS = SIGNALS
 """The signal each of :data:`FLAGS` stands for."""
 _FAMILIES = "(VALUES ('down'), ('up'), ('concentration'), ('scan')) AS ew_fam(family)"
 
@@ -597,12 +596,6 @@ def signals_sql(scope: Scope, p: AlertParams) -> str:
          OR COALESCE(c_div, FALSE) OR COALESCE(c_stop, FALSE) OR COALESCE(c_share, FALSE)
          OR COALESCE(c_conc, FALSE) OR ih_first = 1
     ),{_robust({"v": vmin, "q": 0.0, "uv": 0.0}, p.history, "ew_cand")},
-    ew_bar AS (
-      -- A window between the z-scores and the filters on them: Spark pushes filters
-      -- through projections by inlining expressions, which for the nested medians
-      -- grows without bound; it does not push them through a window.
-      SELECT *, COUNT(*) OVER (PARTITION BY sid) AS n_flagged_series FROM ew_rz
-    ),
     ew_sig AS (
       SELECT *,
         CASE WHEN COALESCE(c_stop, FALSE) THEN 1 ELSE 0 END AS s_stop,
@@ -616,11 +609,14 @@ def signals_sql(scope: Scope, p: AlertParams) -> str:
         CASE WHEN COALESCE(c_surge AND v_n >= {mh} AND v_z >= {z}, FALSE) THEN 1 ELSE 0 END
           AS s_surge,
         CASE WHEN COALESCE(c_conc, FALSE) THEN 1 ELSE 0 END AS s_conc
-      FROM ew_bar
+      FROM ew_rz
     ),
     ew_hits AS (
       SELECT ih, CASE WHEN family IN ('down', 'up') THEN sid ELSE 0 END AS skey,
-             sid AS supplier_sid, family, t_idx, period, cal_end_idx, scan_ih,
+             sid AS supplier_sid, family,
+             CASE WHEN family = 'concentration' THEN ih_t ELSE t_idx END AS t_idx, period,
+             CASE WHEN family = 'concentration' THEN ih_end ELSE cal_end_idx END AS cal_end_idx,
+             scan_ih,
              CASE family
                WHEN 'down' THEN CASE WHEN s_stop = 1 THEN 'sudden stop'
                                      WHEN s_restr = 1 THEN 'restriction?'

@@ -104,7 +104,10 @@ def read_header(path: Path) -> tuple[list[str], str]:
         text, enc = raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         text, enc = raw.decode("latin-1"), "latin-1"
-    cols = next(_csv.reader(io.StringIO(text)))
+    try:
+        cols = next(_csv.reader(io.StringIO(text)))
+    except (_csv.Error, StopIteration) as exc:
+        raise BadFile(f"{path} (line 1): the header cannot be read as CSV ({exc}); {_FIX}") from exc
     return [c.strip() for c in cols], enc
 
 

@@ -249,3 +249,21 @@ def test_annual_top_supplier_share_jump(tmp_path: Path) -> None:
     assert by["share collapse"].exporter == "JPN"
     assert by["share collapse"].change == pytest.approx(0.1 - 0.5)
     assert a.attrs["freq"] == "A"
+
+
+def test_annual_years_are_each_sources_own(tmp_path: Path) -> None:
+    """The 50/50 -> 90/10 shift above from a BACI-like source (2022, 2024), next to a
+    second source holding 2023 for another product: 2024 is still compared with 2022
+    (the previous year of its own source), so the shift is found."""
+    rows = [
+        (2022, "CHN", "850511", 50e6, "baci", "R"),
+        (2022, "JPN", "850511", 50e6, "baci", "R"),
+        (2024, "CHN", "850511", 90e6, "baci", "R"),
+        (2024, "JPN", "850511", 10e6, "baci", "R"),
+        (2023, "USA", "271111", 80e6, "comtrade", "M"),
+    ]
+    cols = ["period", "exporter", "hs6", "value_usd", "source", "reporter_side"]
+    table = pd.DataFrame(rows, columns=cols).assign(importer="KOR")
+    a = _alerts(make_store(tmp_path / "a", table, freq="A"))
+    assert sorted(a["signal"]) == ["concentration", "share collapse"]
+    assert set(a["start"]) == {"2024"}

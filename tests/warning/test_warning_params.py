@@ -69,6 +69,7 @@ def test_params_from_text() -> None:
         ({"supplier": "Atlantis"}, UnknownCountry, "Atlantis"),
         ({"basket": "spices"}, UnknownBasket, "spices"),
         ({"hs": "2811"}, BadInput, "six-digit code"),
+        ({"country": "KOR", "since": "2090-01"}, NoData, "data for this selection run from"),
     ],
 )
 def test_bad_inputs(kwargs: dict[str, object], error: type[Exception], message: str) -> None:

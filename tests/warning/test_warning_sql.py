@@ -33,7 +33,7 @@ def test_transpiles_to_spark(scope: w.Scope) -> None:
         spark = to_spark_sql(sql)
         sqlglot.parse_one(spark, read="spark")
         lowered = spark.lower()
-        for name in ("list(", "list_", "mad(", "median(", "quantile", "arg_max("):
+        for name in ("list(", "list_", " mad(", "quantile", "arg_max(", "generate_series"):
             assert name not in lowered, name
 
 
@@ -44,31 +44,39 @@ def test_cte_names_are_prefixed() -> None:
     assert ctes and all(name.startswith("ew_") for name in ctes)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.lists(
         st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: round(x, 3))),
-        min_size=1,
-        max_size=6,
-    )
+        min_size=5,
+        max_size=5,
+    ),
+    st.floats(-1e6, 1e6, allow_nan=False),
 )
-def test_median_without_lists_equals_statistics_median(values: list[float | None]) -> None:
-    """The rank-based median of _median (NULLs ignored, ties included) equals
-    statistics.median of the non-null values; NULL when all are NULL."""
-    cols = [f"c{i}" for i in range(len(values))]
-    ranks, median = w._median(cols, "m")
-    select = ", ".join(
-        f"CAST({'NULL' if v is None else repr(float(v))} AS DOUBLE) AS {c}"
-        for v, c in zip(values, cols, strict=True)
+def test_median_and_mad_equal_the_statistics_module(values: list[float | None], now: float) -> None:
+    """_robust's median and MAD of the five history values (nulls ignored) equal
+    statistics.median of the values and of their absolute deviations; z follows the
+    documented scale max(1.4826 MAD, 0.1 |median|, floor) with floor 1."""
+    cols = ", ".join(
+        f"CAST({'NULL' if v is None else repr(float(v))} AS DOUBLE) AS x_{i}"
+        for i, v in enumerate(values, 1)
     )
-    sql = f"SELECT {median} FROM (SELECT *, {', '.join(ranks)} FROM (SELECT {select}))"
-    got = duckdb.connect().execute(sql).fetchone()
-    assert got is not None
+    sql = (
+        f"WITH ew_rows AS (SELECT 1 AS sid, 1 AS t_idx, CAST({now!r} AS DOUBLE) AS x, {cols}),"
+        f"{w._robust({'x': 1.0}, 5, 'ew_rows')} SELECT x_med, x_mad, x_n, x_z FROM ew_rz"
+    )
+    med, mad, n, z = duckdb.connect().execute(sql).fetchone() or (None, None, None, None)
     present = [v for v in values if v is not None]
+    assert n == len(present)
     if not present:
-        assert got[0] is None
-    else:
-        assert got[0] == pytest.approx(statistics.median(present), rel=1e-12, abs=1e-9)
+        assert med is None and mad is None and z is None
+        return
+    ref_med = statistics.median(present)
+    ref_mad = statistics.median([abs(v - ref_med) for v in present])
+    assert med == pytest.approx(ref_med, rel=1e-12, abs=1e-9)
+    assert mad == pytest.approx(ref_mad, rel=1e-12, abs=1e-9)
+    scale = max(1.4826 * ref_mad, 0.1 * abs(ref_med), 1.0)
+    assert z == pytest.approx((now - ref_med) / scale, rel=1e-9, abs=1e-9)
 
 
 @pytest.mark.parametrize("module", [ecosec.engine.warning, ecosec.api_warning])
