@@ -39,6 +39,7 @@ from typing import Any, Literal, get_args
 import pandas as pd
 
 from ecosec import refdata
+from ecosec._records import records
 from ecosec.engine.executor import open_catalog
 from ecosec.engine.partnership import PartnershipParams
 from ecosec.engine.partnership_run import Context, compute, sources_label
@@ -180,7 +181,7 @@ class Section:
             "verdicts": list(self.verdicts),
             "notes": list(self.notes),
             "columns": [str(c) for c in self.table.columns],
-            "rows": _records(self.table),
+            "rows": records(self.table),
         }
 
 
@@ -224,14 +225,6 @@ class Partnership:
             "params": {k: getattr(self.params, k) for k in self.params.__dataclass_fields__},
             "sections": [s.to_dict() for s in chosen],
         }
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    out = df.astype(object).where(df.notna(), None)
-    rows: list[dict[str, Any]] = []
-    for record in out.to_dict("records"):
-        rows.append({str(k): v.item() if hasattr(v, "item") else v for k, v in record.items()})
-    return rows
 
 
 def resolve_pair(a: str, b: str) -> tuple[str, str]:

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from ecosec import refdata, settings
+from ecosec._records import records
 from ecosec.api_dependency import resolve_codes
 from ecosec.engine import scenario as sc
 from ecosec.engine.executor import Catalog, is_simple, open_catalog, run
@@ -142,17 +143,8 @@ class Scenario:
         """JSON-ready: ``{"assumptions", "notes", <section>: [records], …}`` (NaN → null)."""
         out: dict[str, Any] = {"assumptions": self.assumptions, "notes": list(self.notes)}
         for name in sections:
-            out[name] = _records(self.section(name))
+            out[name] = records(self.section(name))
         return out
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts of Python scalars, missing values as None (floats kept exactly)."""
-    plain = df.astype(object).where(df.notna(), None)
-    return [
-        {str(k): v.item() if hasattr(v, "item") else v for k, v in row.items()}  # numpy → Python
-        for row in plain.to_dict(orient="records")
-    ]
 
 
 def _fraction(name: str, value: float) -> float:

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ecosec._records import records
 from ecosec._types import OUTPUT_FORMATS
 from ecosec.errors import BadInput, EcosecError, closest
 
@@ -62,27 +63,6 @@ def check_format(fmt: str, output: Path | None) -> None:
         raise BadInput(f"--format {fmt!r} is not known; {closest(fmt, list(OUTPUT_FORMATS))}")
     if fmt == "parquet" and output is None:
         raise BadInput("--format parquet writes a binary file; add --output FILE.parquet")
-
-
-def _json_value(v: Any) -> Any:
-    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
-        return None
-    if hasattr(v, "item"):
-        return _json_value(v.item())
-    if isinstance(v, list | tuple):
-        return [_json_value(x) for x in v]
-    if v is pd.NA or v is pd.NaT:
-        return None
-    return v
-
-
-def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-ready records (NaN → null, numpy scalars → Python)."""
-    cols = list(df.columns)
-    return [
-        {c: _json_value(v) for c, v in zip(cols, row, strict=True)}
-        for row in df.itertuples(index=False, name=None)
-    ]
 
 
 def _cell(v: Any, col: str) -> str:

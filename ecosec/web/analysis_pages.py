@@ -18,8 +18,8 @@ from ecosec.report import charts
 from ecosec.report.brief import partnership_section
 from ecosec.report.format import Col, table_html
 from ecosec.report.html import Section
-from ecosec.web.app import WebConfig, run_query
-from ecosec.web.pages import page, twin_links
+from ecosec.web.app import run_query
+from ecosec.web.pages import _store, page, twin_links
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,11 +27,6 @@ Year = Annotated[int | None, Query(ge=1950, le=2100)]
 Basket = Annotated[str | None, Query(max_length=40)]
 Codes = Annotated[str | None, Query(max_length=400, pattern=r"^[A-Za-z0-9, ]{0,400}$")]
 Hs = Annotated[str | None, Query(max_length=400, pattern=r"^[0-9, ]{0,400}$")]
-
-
-def _store(request: Request) -> object:
-    cfg: WebConfig = request.app.state.config
-    return cfg.store
 
 
 def _blank(v: str | None) -> str | None:

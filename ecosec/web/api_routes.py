@@ -10,7 +10,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from ecosec import api, api_dependency, refdata
-from ecosec.web.app import WebConfig, records, run_query, table_response
+from ecosec._records import records
+from ecosec.web.app import WebConfig, run_query, table_response
 
 router = APIRouter(prefix="/api", tags=["api"])
 

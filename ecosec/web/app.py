@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -29,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ecosec import settings
+from ecosec._records import records
 from ecosec.errors import BadInput, EcosecError, NoData
 
 DEFAULT_ROW_LIMIT = 5000
@@ -55,22 +55,6 @@ def _status(exc: EcosecError) -> int:
     if isinstance(exc, BadInput) or exc.exit_code == 2:
         return 400
     return 500
-
-
-def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for rec in df.to_dict("records"):
-        clean = {}
-        for k, v in rec.items():
-            if hasattr(v, "item"):
-                v = v.item()
-            if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
-                v = None
-            if v is pd.NA:
-                v = None
-            clean[str(k)] = v
-        out.append(clean)
-    return out
 
 
 def table_response(
