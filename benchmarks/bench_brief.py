@@ -18,13 +18,13 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from _child import run_child
+
 
 PARTNERSHIP = """
 import sys, time
@@ -46,16 +46,8 @@ print(time.perf_counter() - t)
 
 
 def _child(code: str, *args: str) -> tuple[float, float]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, cwd=REPO,
-    )  # fmt: skip
-    _, status, usage = os.wait4(proc.pid, 0)
-    out = proc.stdout.read() if proc.stdout else ""
-    if status != 0:
-        err = proc.stderr.read() if proc.stderr else ""
-        raise SystemExit(f"benchmark child failed:\n{err[-2000:]}")
-    return float(out.split()[-1]), usage.ru_maxrss / 1e6
+    out, rss = run_child(code, *args)
+    return float(out.split()[-1]), rss
 
 
 def main() -> None:

@@ -22,14 +22,14 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from _child import run_child
+
 
 FLOOR = """
 import sys, time, duckdb
@@ -83,20 +83,9 @@ print(time.perf_counter() - t, len(out))
 
 def _child(code: str, *args: str) -> tuple[float, float, int]:
     """Run ``code`` in a fresh interpreter; (its own timed seconds, peak RSS GB, rows)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=REPO,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    out = proc.stdout.read() if proc.stdout else ""
-    err = proc.stderr.read() if proc.stderr else ""
-    if status != 0:
-        raise SystemExit(f"benchmark child failed:\n{err[-2000:]}")
+    out, rss = run_child(code, *args)
     secs, rows = out.split()[-2:]
-    return float(secs), usage.ru_maxrss / 1e6, int(rows)
+    return float(secs), rss, int(rows)
 
 
 def main() -> None:
