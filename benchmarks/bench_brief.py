@@ -25,7 +25,6 @@ from pathlib import Path
 
 from _child import run_child
 
-
 PARTNERSHIP = """
 import sys, time
 import ecosec

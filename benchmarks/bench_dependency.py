@@ -30,7 +30,6 @@ from pathlib import Path
 
 from _child import run_child
 
-
 FLOOR = """
 import sys, time, duckdb
 from ecosec.engine.executor import connect, open_catalog
