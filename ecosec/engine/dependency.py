@@ -107,7 +107,7 @@ def dependency_sql(
                       HAVING SUM(value_usd) > 0"""
         reported_by = "CASE WHEN MIN(rb_min) = MAX(rb_max) THEN MIN(rb_min) ELSE 'mixed' END"
     intra = ""
-    extra_share = "1.0"
+    extra_share = "CAST(1.0 AS DOUBLE)"
     if importer.is_group:
         members = sql_list(importer.members)
         intra = f""",
@@ -168,8 +168,11 @@ def dependency_sql(
     JOIN covered AS c ON c.hs6 = f.hs6 AND c.year = f.year
     WHERE f.year IN {year_list(years)}
     ORDER BY f.year, f.importer, f.imports_usd DESC, f.hs6"""
+    # Simple flows are cheaper to scan twice than to hold in memory for the two readers;
+    # the reconciled relation is worth computing once.
+    scan = "NOT MATERIALIZED" if simple else "MATERIALIZED"
     return f"""
-    WITH trade AS ({trade_sql(hs=hs, years=window, simple=simple)}),
+    WITH trade AS {scan} ({trade_sql(hs=hs, years=window, simple=simple)}),
     xp AS (
       SELECT year, exporter, hs6, SUM(value_usd) AS x FROM trade GROUP BY year, exporter, hs6
     ),

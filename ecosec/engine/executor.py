@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from ecosec import settings
 from ecosec.engine.trade import expand_aggregates
@@ -135,8 +136,34 @@ def run(catalog: Catalog, sql: str, *, engine: str | None = None) -> pd.DataFram
         return run_spark(catalog, sql)
     con = connect(catalog)
     try:
-        return con.execute(expand_aggregates(sql, "duckdb")).df()
+        return to_pandas(con.sql(expand_aggregates(sql, "duckdb")).to_arrow_table())
     except duckdb.Error as exc:
         raise StoreError(f"query failed on DuckDB: {str(exc).splitlines()[0]}") from exc
     finally:
         con.close()
+
+
+# pandas' own string dtype ("str": Arrow-backed on pandas 3, plain object on pandas 2).
+_STR = pd.Series(dtype="str").dtype
+
+
+def _string_dtype(t: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
+    is_text = pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+    return _STR if is_text and isinstance(_STR, pd.StringDtype) else None
+
+
+def to_pandas(table: pa.Table) -> pd.DataFrame:
+    """A query result as a DataFrame, the same for every engine.
+
+    Through Arrow rather than DuckDB's ``.df()``: on pandas 3 the string columns then
+    keep their Arrow buffers instead of becoming a million Python objects each (on the
+    full dependency table, 0.1 s instead of 0.9 s). Decimals (SQL literals such as
+    ``1.0``) become float64, as ``.df()`` made them.
+    """
+    casts = {f.name: pa.float64() for f in table.schema if pa.types.is_decimal(f.type)}
+    if casts:
+        table = table.cast(
+            pa.schema([pa.field(f.name, casts.get(f.name, f.type)) for f in table.schema])
+        )
+    out: pd.DataFrame = table.to_pandas(types_mapper=_string_dtype)
+    return out

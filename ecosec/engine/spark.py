@@ -15,7 +15,7 @@ import pyarrow as pa
 import sqlglot
 
 from ecosec import settings
-from ecosec.engine.executor import Catalog
+from ecosec.engine.executor import Catalog, to_pandas
 from ecosec.engine.trade import expand_aggregates
 from ecosec.errors import MissingExtra
 from ecosec.ingest.schema import FLOWS_SCHEMA, TOTALS_SCHEMA
@@ -23,8 +23,10 @@ from ecosec.ingest.schema import FLOWS_SCHEMA, TOTALS_SCHEMA
 
 def to_spark_sql(sql: str) -> str:
     """DuckDB SQL → Spark SQL (sqlglot), ecosec's aggregates expanded for Spark."""
-    spark_sql: str = sqlglot.transpile(sql, read="duckdb", write="spark")[0]
-    return expand_aggregates(spark_sql, "spark")
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    for cte in tree.find_all(sqlglot.exp.CTE):
+        cte.set("materialized", None)  # DuckDB's planner hint; Spark has no such syntax
+    return expand_aggregates(tree.sql(dialect="spark"), "spark")
 
 
 def session(master: str) -> Any:
@@ -75,8 +77,7 @@ def run_spark(catalog: Catalog, sql: str) -> pd.DataFrame:
     )
     _register(spark, "totals", TOTALS_SCHEMA, [(d.totals_files, {}) for d in catalog.datasets])
     # toArrow (PySpark 4) rather than toPandas, which warns and falls back on pandas 3.
-    out: pd.DataFrame = spark.sql(to_spark_sql(sql)).toArrow().to_pandas()
-    return out
+    return to_pandas(spark.sql(to_spark_sql(sql)).toArrow())
 
 
 _SPARK_TYPES = {"int32": "int", "string": "string", "double": "double"}
