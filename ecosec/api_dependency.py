@@ -258,16 +258,19 @@ def suppliers(
     catalog = open_catalog(store, sample=sample)
     importer = resolve_importer(country)
     codes = resolve_codes(catalog, basket=basket, hs=hs)
-    years = resolve_years(catalog, codes, year)
-    simple = is_simple(catalog)
-    d_sql = dep.dependency_sql(
-        importer, hs=codes, years=years, method=method, t=dep.Thresholds(), simple=simple
+    in_data = available_years(catalog, codes)
+    years = resolve_years(catalog, codes, year, available=in_data)
+    sql = dep.dependency_sql(
+        importer,
+        hs=codes,
+        years=years,
+        method=method,
+        t=dep.Thresholds(),
+        simple=is_simple(catalog),
+        years_in_data=in_data,
+        on_whom=True,
     )
-    df = run(
-        catalog,
-        dep.supplier_sql(d_sql, importer, simple=simple, hs=codes, years=years),
-        engine=engine,
-    )
+    df = run(catalog, sql, engine=engine)
     return _describe(df, ["importer", "exporter"], hs_col=None)
 
 

@@ -85,12 +85,14 @@ def dependency_sql(
     t: Thresholds,
     simple: bool,
     years_in_data: Sequence[int] | None = None,
+    on_whom: bool = False,
 ) -> str:
     """Per (importer, hs6, year) in ``years``: the dependency table with every criterion.
 
     The query reads the two years before each requested year too, for the persistence
     rule. ``years_in_data`` (the years the loaded data hold) lets the query skip the
     rule's joins when no requested year has an earlier year within two years.
+    ``on_whom`` turns it into the "on whom" table (see :func:`supplier_sql`).
     """
     window = sorted({y - d for y in years for d in (0, 1, 2)})
     label, into, own_exports = _importer_parts(importer)
@@ -130,16 +132,17 @@ def dependency_sql(
     present = set(years_in_data) if years_in_data is not None else None
     if present is not None and not any(y - d in present for y in years for d in (1, 2)):
         # Only the requested years exist: each row's window holds its own year alone.
-        persistence = f"""
+        persistence = ""
+        final = f"""
     SELECT importer, hs6, year, imports_usd, n_suppliers, top_supplier, top_share,
            top3_share, hhi_imports, hhi_world, exports_usd, import_export_ratio,
            extra_share, met = 1 AS criteria_met, met AS years_met,
            FALSE AS persistence_applied, met = 1 AS dependent, reported_by
     FROM flagged
-    WHERE year IN {year_list(years)}
-    ORDER BY year, importer, imports_usd DESC, hs6"""
+    WHERE year IN {year_list(years)}"""
+        order = "ORDER BY year, importer, imports_usd DESC, hs6"
     else:
-        persistence = f"""
+        persistence = """,
     span AS (
       SELECT f.importer, f.hs6, f.year,
              SUM(CASE WHEN g.year IS NOT NULL AND g.met = 1 THEN 1 ELSE 0 END) AS years_met
@@ -154,7 +157,8 @@ def dependency_sql(
       FROM world AS w1 JOIN world AS w2
         ON w2.hs6 = w1.hs6 AND w2.year BETWEEN w1.year - 2 AND w1.year
       GROUP BY w1.hs6, w1.year
-    )
+    )"""
+        final = f"""
     SELECT f.importer, f.hs6, f.year, f.imports_usd, f.n_suppliers, f.top_supplier,
            f.top_share, f.top3_share, f.hhi_imports, f.hhi_world, f.exports_usd,
            f.import_export_ratio, f.extra_share,
@@ -166,8 +170,11 @@ def dependency_sql(
     FROM flagged AS f
     JOIN span AS s ON s.importer = f.importer AND s.hs6 = f.hs6 AND s.year = f.year
     JOIN covered AS c ON c.hs6 = f.hs6 AND c.year = f.year
-    WHERE f.year IN {year_list(years)}
-    ORDER BY f.year, f.importer, f.imports_usd DESC, f.hs6"""
+    WHERE f.year IN {year_list(years)}"""
+        order = "ORDER BY f.year, f.importer, f.imports_usd DESC, f.hs6"
+    if on_whom:
+        final = supplier_sql(final)
+        order = ""
     # Simple flows are cheaper to scan twice than to hold in memory for the two readers;
     # the reconciled relation is worth computing once.
     scan = "NOT MATERIALIZED" if simple else "MATERIALIZED"
@@ -208,8 +215,9 @@ def dependency_sql(
     ),
     flagged AS (
       SELECT *, CASE WHEN {criteria} THEN 1 ELSE 0 END AS met FROM base
-    ){"," if "span AS" in persistence else ""}
-{persistence}
+    ){persistence}
+    {final}
+    {order}
     """
 
 
@@ -267,23 +275,20 @@ def rca_sql(
     """
 
 
-def supplier_sql(
-    dep_sql: str,
-    importer: Importer,
-    *,
-    simple: bool,
-    hs: Sequence[str] | None,
-    years: Sequence[int],
-) -> str:
+def supplier_sql(dependencies: str) -> str:
     """Per (importer, supplier): how many of the importer's dependencies it supplies and
-    holds (is the top supplier of), and the value of those imports ("on whom")."""
-    label, into, _ = _importer_parts(importer)
-    return f"""
-    WITH dep AS ({dep_sql}),
-    trade AS ({trade_sql(hs=hs, years=years, simple=simple)}),
-    imp AS (
-      SELECT year, {label} AS importer, exporter, hs6, SUM(value_usd) AS v FROM trade
-      WHERE {into} GROUP BY year, {label}, exporter, hs6 HAVING SUM(value_usd) > 0
+    holds (is the top supplier of), and the value of those imports ("on whom").
+
+    ``dependencies`` is the dependency table's final SELECT; this query continues the
+    same chain of CTEs (its ``imp``, the importer's imports per supplier), so the flows
+    are read once — and no CTE name repeats, which Spark would refuse once sqlglot has
+    moved nested CTEs to the top.
+    """
+    return f""",
+    dep AS ({dependencies}),
+    dep_total AS (
+      SELECT importer, year, SUM(imports_usd) AS total FROM dep WHERE dependent
+      GROUP BY importer, year
     )
     SELECT d.importer, m.exporter, d.year,
            COUNT(*) AS dependencies_supplied,
@@ -292,8 +297,7 @@ def supplier_sql(
            SUM(m.v) / MAX(t.total) AS share_of_dependent_imports
     FROM dep AS d
     JOIN imp AS m ON m.year = d.year AND m.importer = d.importer AND m.hs6 = d.hs6
-    JOIN (SELECT importer, year, SUM(imports_usd) AS total FROM dep WHERE dependent
-          GROUP BY importer, year) AS t ON t.importer = d.importer AND t.year = d.year
+    JOIN dep_total AS t ON t.importer = d.importer AND t.year = d.year
     WHERE d.dependent
     GROUP BY d.importer, m.exporter, d.year
     ORDER BY d.year, d.importer, dependencies_held DESC, imports_usd DESC, m.exporter

@@ -26,7 +26,14 @@ def to_spark_sql(sql: str) -> str:
     tree = sqlglot.parse_one(sql, read="duckdb")
     for cte in tree.find_all(sqlglot.exp.CTE):
         cte.set("materialized", None)  # DuckDB's planner hint; Spark has no such syntax
-    return expand_aggregates(tree.sql(dialect="spark"), "spark")
+    spark_sql = tree.sql(dialect="spark")
+    # sqlglot moves nested CTEs to the top for Spark: a name used at two levels would
+    # then be defined twice, which Spark refuses. Engine queries use distinct names.
+    names = [c.alias for c in sqlglot.parse_one(spark_sql, read="spark").find_all(sqlglot.exp.CTE)]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"engine query defines CTE {', '.join(twice)} twice for Spark")
+    return expand_aggregates(spark_sql, "spark")
 
 
 def session(master: str) -> Any:

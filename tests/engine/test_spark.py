@@ -49,3 +49,19 @@ def test_chokepoints_duckdb_equals_spark() -> None:
         ecosec.chokepoints(engine="spark", **kw),
         ["hs6", "year"],
     )
+
+
+def test_suppliers_and_rca_duckdb_equals_spark() -> None:
+    # "On whom" nests the dependency table; it once failed on Spark (a CTE defined twice
+    # after sqlglot moved nested CTEs to the top).
+    kw = {"year": 2024, "basket": "critical-minerals", "sample": True}
+    _same(
+        ecosec.suppliers("KOR", engine="duckdb", **kw),
+        ecosec.suppliers("KOR", engine="spark", **kw),
+        ["importer", "exporter", "year"],
+    )
+    _same(
+        ecosec.rca("KOR,JPN", engine="duckdb", **kw),
+        ecosec.rca("KOR,JPN", engine="spark", **kw),
+        ["exporter", "hs6", "year"],
+    )
