@@ -199,9 +199,26 @@ def javascript_bundle() -> str:
     return bundle
 
 
+def script_json(obj: Any) -> str:
+    r"""``obj`` as JSON safe to embed in an HTML ``<script>`` element.
+
+    ``<``, ``>`` and ``&`` become ``\u003c``, ``\u003e`` and ``\u0026`` (the same
+    string to JavaScript), so data holding ``</script>`` cannot close the element and
+    ``<!--<script>`` cannot put the HTML parser in the state where the real
+    ``</script>`` no longer closes it (which would swallow the rest of the page).
+
+    Examples
+    --------
+    >>> print(script_json({"name": "</script><!--<script>"}))
+    {"name": "\u003c/script\u003e\u003c!--\u003cscript\u003e"}
+    """
+    text = json.dumps(obj, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def chart_html(spec: Spec, element_id: str) -> str:
     """A div and the script that renders ``spec`` into it as SVG."""
-    payload = json.dumps(spec, ensure_ascii=False).replace("</", "<\\/")
+    payload = script_json(spec)
     return (
         f'<div class="chart" id="{element_id}"></div>\n'
         f"<script>vegaEmbed('#{element_id}', {payload}, "

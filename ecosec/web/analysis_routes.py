@@ -94,7 +94,7 @@ async def scenario_route(
         assert section is not None
         table = getattr(s, section)
         return table_response(
-            table, request=request, name=f"scenario-{supplier}-{section}", page=1,
+            table, request=request, name=f"scenario-{s.assumptions['supplier']}-{section}", page=1,
             page_size=max(len(table), 1), fmt="csv",
         )  # fmt: skip
     return JSONResponse(s.to_dict())

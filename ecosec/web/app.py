@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -57,6 +58,12 @@ def _status(exc: EcosecError) -> int:
     return 500
 
 
+def _filename(name: str) -> str:
+    """``name`` as a download file name: request text such as a country as typed can
+    hold quotes, CR/LF or characters a header cannot carry (latin-1 only)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_.") or "table"
+
+
 def table_response(
     df: pd.DataFrame,
     *,
@@ -75,7 +82,7 @@ def table_response(
         return Response(
             buf.getvalue(),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+            headers={"Content-Disposition": f'attachment; filename="{_filename(name)}.csv"'},
         )
     if fmt != "json":
         raise BadInput(f"format {fmt!r} is not known; allowed: json, csv")

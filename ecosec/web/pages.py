@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
@@ -104,7 +104,8 @@ async def country_form(
 ) -> HTMLResponse:
     from fastapi.responses import RedirectResponse
 
-    target = f"/country/{code.strip().upper()}" + (
+    # One path segment, whatever was typed ("/", "?" and "#" stay in the code).
+    target = f"/country/{quote(code.strip().upper(), safe=',')}" + (
         f"?{urlencode({'basket': basket})}" if basket else ""
     )
     return RedirectResponse(target, status_code=303)  # type: ignore[return-value]
