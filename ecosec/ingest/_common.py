@@ -1,13 +1,16 @@
-"""What every ingest shares: DuckDB connections, error translation, manifests, publishing."""
+"""What every ingest shares: DuckDB connections, error translation, manifests, publishing,
+and the limits that refuse hostile or damaged files (docs/ingest-limits.md)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import duckdb
 
@@ -15,6 +18,25 @@ from ecosec import settings
 from ecosec.errors import BadFile, EcosecError, StoreError
 from ecosec.ingest.schema import FLOWS_SCHEMA, parquet_select
 from ecosec.ingest.store import Dataset, Staging, Store
+
+# Limits on what an input may make ecosec read. Real files pass them by far; a file
+# that fails one is damaged or hostile (a zip bomb, a file of another kind).
+MAX_LINE_BYTES = 1 << 20
+"""Longest line accepted: 1 MiB. BACI lines are ~40 bytes, UN Comtrade's under 1 KB."""
+MAX_MEMBER_BYTES = 16 << 30
+"""Largest declared size of a zip member: 16 GiB (a full BACI year is ~0.45 GB)."""
+MAX_RATIO = 100
+"""Largest compression ratio of a member over RATIO_FREE_BYTES. Trade CSVs deflate
+3–15-fold (BACI 4–6, UN Comtrade 7–14) and sheet XML ~10–30-fold; zip bombs ~1000."""
+RATIO_FREE_BYTES = 64 << 20
+"""Below this declared size, any ratio is allowed: such a member is harmless."""
+COMPRESSED_MAGIC = {
+    b"\x1f\x8b": "gzip",
+    b"PK\x03\x04": "zip",
+    b"BZh": "bzip2",
+    b"\xfd7zXZ\x00": "xz",
+    b"\x28\xb5\x2f\xfd": "zstd",
+}
 
 Progress = Callable[[str, float | None], None]
 """Callback ``progress(step_label, fraction_done_or_None)`` used to drive a progress bar."""
@@ -57,6 +79,139 @@ def sha256_of(paths: list[Path]) -> str:
     return h.hexdigest()
 
 
+def size_text(n: int) -> str:
+    """A byte count for a message.
+
+    >>> size_text(2 << 30), size_text(450 << 20), size_text(5 << 20), size_text(300)
+    ('2.0 GiB', '450 MiB', '5.0 MiB', '300 bytes')
+    """
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift:
+            value = n / (1 << shift)
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+    return f"{n} bytes"
+
+
+def compression_of(head: bytes) -> str | None:
+    """The compression format whose magic bytes start ``head`` (``'gzip'``, …), if any."""
+    return next((name for magic, name in COMPRESSED_MAGIC.items() if head.startswith(magic)), None)
+
+
+_READABLE = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+
+
+def check_zip_member(
+    archive: Path, info: zipfile.ZipInfo, *, fix: str, max_bytes: int = MAX_MEMBER_BYTES
+) -> None:
+    """Refuse, before reading it, a zip member whose declared expansion is absurd.
+
+    The declared size may lie; readers then stop at it (``materialize``, zipfile)
+    or check it while they inflate (the BACI ingest's background check).
+    """
+    size, packed = info.file_size, max(info.compress_size, 1)
+    where = f"{archive}: member {info.filename}"
+    if info.flag_bits & 0x1:
+        raise BadFile(f"{where} is encrypted; ecosec reads unencrypted zips only — {fix}")
+    if info.compress_type not in _READABLE:
+        raise BadFile(
+            f"{where} is compressed with method {info.compress_type}, which ecosec cannot "
+            f"read (deflate, bzip2 and lzma are read); {fix}"
+        )
+    if size > max_bytes:
+        raise BadFile(
+            f"{where} declares {size_text(size)} uncompressed, over the {size_text(max_bytes)} "
+            f"limit (see docs/ingest-limits.md); it is damaged or not a real download — {fix}"
+        )
+    if size > RATIO_FREE_BYTES and size > MAX_RATIO * packed:
+        raise BadFile(
+            f"{where} would expand {size // packed:,}-fold ({size_text(packed)} to "
+            f"{size_text(size)}); trade tables compress at most ~30-fold, so this is a zip "
+            f"bomb or a damaged zip and is refused — {fix}"
+        )
+
+
+class LineCheck:
+    r"""Fed a file's bytes in order, refuses the first line longer than ``limit`` bytes.
+
+    Memory is one chunk; the work is O(bytes / limit) Python steps, since it jumps
+    from a newline to the last newline of the next ``limit + 1`` bytes instead of
+    visiting short lines one by one. Lines are counted only for the error message, by
+    reading the file again (``reopen``) up to the long line: counting them on the way
+    would cost more than the check.
+
+    >>> import io
+    >>> data = b"t,i\n1,2\n12345\n"
+    >>> check = LineCheck("f.csv", kind="BACI", fix="get it again", limit=4,
+    ...                   reopen=lambda: io.BytesIO(data))
+    >>> check.feed(data)
+    Traceback (most recent call last):
+    ...
+    ecosec.errors.BadFile: f.csv (line 3): a line longer than 4 bytes (a BACI line is under 1 KiB); the file is damaged or not a BACI file — get it again
+    """
+
+    def __init__(
+        self,
+        where: str,
+        *,
+        kind: str,
+        fix: str,
+        reopen: Callable[[], IO[bytes]],
+        limit: int = MAX_LINE_BYTES,
+    ) -> None:
+        self.where, self.kind, self.fix, self.reopen, self.limit = where, kind, fix, reopen, limit
+        self.offset = 0  # bytes fed so far
+        self.line_start = 0  # offset where the current (unterminated) line starts
+
+    def feed(self, chunk: bytes) -> None:
+        limit, end, base = self.limit, len(chunk), self.offset
+        self.offset += end
+        pos = chunk.find(b"\n")
+        if base + (end if pos < 0 else pos) - self.line_start > limit:
+            raise self._error(self.line_start)
+        if pos < 0:
+            return
+        while end - pos - 1 > limit:  # more than a line's worth of bytes follows pos
+            nxt = chunk.rfind(b"\n", pos + 1, pos + limit + 2)
+            if nxt < 0:
+                raise self._error(base + pos + 1)
+            pos = nxt
+        self.line_start = base + chunk.rfind(b"\n", pos) + 1
+
+    def _error(self, start: int) -> BadFile:
+        line = self._line_at(start)
+        at = f" (line {line})" if line else ""
+        return BadFile(
+            f"{self.where}{at}: a line longer than {size_text(self.limit)} (a {self.kind} "
+            f"line is under 1 KiB); the file is damaged or not a {self.kind} file — {self.fix}"
+        )
+
+    def _line_at(self, start: int) -> int | None:
+        newlines, left = 0, start
+        try:
+            with self.reopen() as f:
+                while left > 0 and (data := f.read(min(left, 8 << 20))):
+                    newlines += data.count(b"\n")
+                    left -= len(data)
+        except (OSError, EOFError, zipfile.BadZipFile, zlib.error):
+            return None
+        return newlines + 1
+
+
+def check_lines(path: Path, *, kind: str, fix: str) -> None:
+    """Refuse ``path`` if one of its lines is longer than :data:`MAX_LINE_BYTES`.
+
+    Run before DuckDB reads a file: DuckDB's parallel CSV reader fails on such a line
+    with an unrelated message, and its serial reader buffers the whole line.
+    """
+    check = LineCheck(str(path), kind=kind, fix=fix, reopen=lambda: path.open("rb"))
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(8 << 20):
+                check.feed(chunk)
+    except OSError as exc:
+        raise BadFile(f"{path}: cannot be read ({exc.strerror}); check the path") from exc
+
+
 _LINE_RE = re.compile(r"CSV Error on Line: (\d+)")
 _COL_RE = re.compile(r'converting column "([^"]+)"')
 _ORIG_RE = re.compile(r"Original Line: (.*)")
@@ -72,6 +227,13 @@ def translate_duckdb_error(exc: Exception, file: str, *, fix: str) -> BadFile:
     if "ecosec:" in text:  # raised by our own error() checks inside the SQL
         msg = text[text.index("ecosec:") + len("ecosec:") :].strip().splitlines()[0]
         return BadFile(f"{file}: {msg}; {fix}")
+    if "Maximum line size" in text or "does not support a full read" in text:
+        # Physical lines were checked before; this is a quoted field running over many
+        # lines. DuckDB's line number is unreliable here (often 1), so it is left out.
+        return BadFile(
+            f"{file}: a quoted field runs over more than the CSV reader's line limit (an "
+            f"unbalanced quote?); the file is damaged — {fix}"
+        )
     where = []
     if line:
         where.append(f"line {line.group(1)}")

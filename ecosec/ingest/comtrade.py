@@ -15,6 +15,9 @@ can choose the importer's report and fall back on the exporter's (mirror data).
 - ``Trade Value (US$)``/``primaryValue`` are USD; ``Netweight (kg)``/``netWgt`` kg,
   stored as tonnes. A net weight of 0 on a row with a positive value means "not
   reported" and is stored as null.
+
+Compressed files are refused (decompress them first), and so is any line over 1 MiB,
+before DuckDB reads the file (docs/ingest-limits.md).
 """
 
 from __future__ import annotations
@@ -29,15 +32,19 @@ from ecosec.errors import BadFile
 from ecosec.ingest._common import (
     IngestResult,
     Progress,
+    check_lines,
+    compression_of,
     connect,
     no_progress,
     publish,
+    size_text,
     translate_duckdb_error,
 )
 from ecosec.ingest.refcodes import load_country_codes
 from ecosec.ingest.store import Staging, Store, dataset_name
 
 _FIX = "export the data again from UN Comtrade as CSV (legacy bulk or comtradeplus layout)"
+_HEADER_BYTES = 64 << 10  # a header has ~35 short column names (< 1 KiB)
 
 # canonical field → column name, per layout
 LEGACY = {
@@ -93,13 +100,21 @@ def read_header(path: Path) -> tuple[list[str], str]:
     """The header's column names and the file's text encoding (utf-8 or latin-1)."""
     try:
         with path.open("rb") as f:
-            raw = f.readline(65536)
+            raw = f.readline(_HEADER_BYTES + 1)  # never an unbounded line
     except OSError as exc:
         raise BadFile(f"{path}: cannot be read ({exc.strerror}); check the path") from exc
     if not raw.strip():
         raise BadFile(f"{path}: the file is empty; {_FIX}")
-    if raw.startswith(b"PK\x03\x04"):
+    packed = compression_of(raw)
+    if packed == "zip":
         raise BadFile(f"{path}: is a zip archive; unzip it and ingest the CSV inside")
+    if packed is not None:
+        raise BadFile(f"{path}: is {packed}-compressed; decompress it and ingest the CSV")
+    if len(raw) > _HEADER_BYTES:
+        raise BadFile(
+            f"{path} (line 1): the header is longer than {size_text(_HEADER_BYTES)}, which no "
+            f"UN Comtrade file has; the file is damaged or not a UN Comtrade CSV — {_FIX}"
+        )
     try:
         text, enc = raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -136,6 +151,7 @@ def ingest_comtrade(
         raise BadFile(f"{path}: no such file; give the path of a UN Comtrade CSV")
     cols, enc = read_header(path)
     layout, colmap = detect_layout(path, cols)
+    check_lines(path, kind="UN Comtrade", fix=_FIX)
     ds_name = dataset_name(name or f"comtrade-{path.stem}")
     meta = {"kind": "comtrade", "layout": layout, "description": f"UN Comtrade {layout} CSV"}
     return publish(store, ds_name, [path], meta, lambda st: _write(path, enc, colmap, st, progress))
@@ -169,7 +185,8 @@ def _write(
                     f"""CREATE OR REPLACE TEMP TABLE raw AS
                     SELECT * FROM read_csv('{_q(path)}', header = true, all_varchar = true,
                                            encoding = '{encoding}', null_padding = true,
-                                           strict_mode = false, quote = '"', delim = ',')"""
+                                           strict_mode = false, quote = '"', delim = ',',
+                                           compression = 'none')"""
                 )
                 break
             except duckdb.Error as exc:

@@ -7,10 +7,15 @@ name), ``Year``, ``Month``, ``Export_dollar``, ``Export_weight``, ``Import_dolla
 partner → KOR (``reporter_side = 'M'``), exports KOR → partner (``'X'``). HS10 items
 are summed to their HS6 code; the items found are listed in the dataset's notes,
 because such an HS6 then holds only the items the file has.
+
+The table is read in memory (pandas), so hostile files are refused first
+(docs/ingest-limits.md): workbook parts declaring over 1 GiB or a zip-bomb ratio,
+compressed CSVs, and CSV lines over 1 MiB.
 """
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,9 +24,23 @@ import pandas as pd
 
 from ecosec._types import CUSTOMS_PRESETS
 from ecosec.errors import BadFile, BadInput, closest
-from ecosec.ingest._common import IngestResult, Progress, connect, no_progress, publish
+from ecosec.ingest._common import (
+    IngestResult,
+    Progress,
+    check_lines,
+    check_zip_member,
+    compression_of,
+    connect,
+    no_progress,
+    publish,
+)
 from ecosec.ingest.refcodes import country_names_table
 from ecosec.ingest.store import Staging, Store, dataset_name
+
+_FIX = "check that the file is complete, or export the table again"
+# An .xlsx sheet holds at most 1,048,576 rows; with the preset's 8 columns its XML is
+# under ~600 MB, so a larger part is no customs table (and would not fit in memory).
+_MAX_WORKBOOK_PART = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -100,15 +119,36 @@ def ingest_customs(
 
 
 def _read_table(path: Path) -> pd.DataFrame:
+    workbook = path.suffix.lower() in (".xlsx", ".xlsm")
+    _refuse_hostile(path, workbook=workbook)
     try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
+        if workbook:
             return pd.read_excel(path, sheet_name=0, dtype=str, engine="openpyxl")
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, compression=None)
     except Exception as exc:  # openpyxl/zipfile raise many kinds on a corrupt workbook
         raise BadFile(
             f"{path}: cannot be read as {'an .xlsx workbook' if path.suffix.lower() == '.xlsx' else 'a CSV'} "
             f"({type(exc).__name__}: {str(exc)[:150]}); check that the file is complete"
         ) from exc
+
+
+def _refuse_hostile(path: Path, *, workbook: bool) -> None:
+    """Refuse a zip bomb as workbook, a compressed CSV or a CSV with an enormous line."""
+    try:
+        if workbook:
+            with zipfile.ZipFile(path) as z:
+                for info in z.infolist():
+                    check_zip_member(path, info, fix=_FIX, max_bytes=_MAX_WORKBOOK_PART)
+            return
+        with path.open("rb") as f:
+            packed = compression_of(f.read(8))
+    except zipfile.BadZipFile:
+        return  # not a zip: openpyxl's own error names the problem
+    except OSError as exc:
+        raise BadFile(f"{path}: cannot be read ({exc.strerror}); check the path") from exc
+    if packed is not None:
+        raise BadFile(f"{path}: is {packed}-compressed; decompress it and ingest the CSV")
+    check_lines(path, kind="customs table", fix=_FIX)
 
 
 def _write(
