@@ -101,3 +101,13 @@ def test_remove_dataset(baci_zip: Path, store: Path) -> None:
     assert r.exit_code == 0
     r = runner.invoke(app, ["datasets", "--remove", "nothing", "--store", str(store)])
     assert r.exit_code == 2 and "no dataset named" in r.output
+
+
+def test_long_error_stays_on_one_line() -> None:
+    # The message lists the closest country names, longer than any terminal's width;
+    # Rich used to wrap it at 80 columns when stderr was not a terminal.
+    r = runner.invoke(app, ["dependencies", "Republic of Nowhere At All", "--year", "2024"])
+    assert r.exit_code == 2
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), r.output
+    assert len(lines[0]) > 80

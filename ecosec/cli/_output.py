@@ -43,7 +43,10 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except EcosecError as exc:
-            err_console.print(f"[bold red]error:[/] {_escape(str(exc))}", highlight=False)
+            # One line, unwrapped whatever the terminal width: scripts grep it.
+            err_console.print(
+                f"[bold red]error:[/] {_escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err_console.print("[bold red]interrupted[/]; the store keeps its previous version")
