@@ -118,6 +118,27 @@ def resolve_years(
     return wanted
 
 
+def latest_import_year(
+    catalog: Catalog, importer: dep.Importer, codes: list[str] | None, *, default: int
+) -> int:
+    """The latest year with annual imports into ``importer`` (of ``codes``): the default
+    year of a country's tables. The data's latest year may hold other reporters only (a
+    partial Comtrade year); ``default`` when the importer is every country."""
+    if not importer.members:
+        return default
+    members = sql_list(importer.members)
+    outside = f"AND exporter NOT IN {members}" if importer.is_group else ""
+    what = f"AND hs6 IN {hs_list(codes)}" if codes else ""
+    df = run(
+        catalog,
+        f"SELECT MAX(period) AS year FROM flows WHERE freq = 'A' AND importer IN {members} "
+        f"AND exporter <> importer {outside} {what}",
+        engine="duckdb",
+    )
+    found = df["year"].iloc[0]
+    return default if pd.isna(found) else int(found)
+
+
 def resolve_importer(country: str | None) -> dep.Importer:
     if country is None or country.strip().lower() in ("", "all", "*"):
         return dep.Importer(None)
@@ -196,6 +217,8 @@ def dependencies(
     codes = resolve_codes(catalog, basket=basket, hs=hs)
     in_data = available_years(catalog, codes)
     years = resolve_years(catalog, codes, year, available=in_data)
+    if year is None:
+        years = [latest_import_year(catalog, importer, codes, default=years[0])]
     sql = dep.dependency_sql(
         importer,
         hs=codes,
@@ -260,6 +283,8 @@ def suppliers(
     codes = resolve_codes(catalog, basket=basket, hs=hs)
     in_data = available_years(catalog, codes)
     years = resolve_years(catalog, codes, year, available=in_data)
+    if year is None:
+        years = [latest_import_year(catalog, importer, codes, default=years[0])]
     sql = dep.dependency_sql(
         importer,
         hs=codes,

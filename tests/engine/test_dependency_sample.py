@@ -165,3 +165,19 @@ def test_invariants(
         tot = s.groupby(["importer", "year"])["share_of_dependent_imports"].sum()
         # a supplier of several dependencies is counted once per product; the sum is 1
         assert tot.to_numpy() == pytest.approx(1.0)
+
+
+def test_default_year_is_the_importers_latest() -> None:
+    # The sample's latest annual year is 2026 (a partial Comtrade year for a few
+    # reporters); Korea's latest year of imports in it is 2024. Without a year the
+    # table is Korea's 2024, not an error for 2026.
+    import ecosec
+    from ecosec.api_dependency import available_years
+    from ecosec.engine.executor import sample_catalog
+
+    assert available_years(sample_catalog(), None)[-1] == 2026
+    d = ecosec.dependencies("KOR", sample=True)
+    assert set(d["year"]) == {2024}
+    # Same rows and figures (sums may differ in the last bit with thread order).
+    pd.testing.assert_frame_equal(d, ecosec.dependencies("KOR", year=2024, sample=True), rtol=1e-12)
+    assert set(ecosec.suppliers("KOR", sample=True)["year"]) == {2024}
