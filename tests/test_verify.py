@@ -1,27 +1,62 @@
-"""``ecosec verify``: passes on intact data, fails loudly on altered files."""
+"""``ecosec verify``: passes on intact data, fails loudly on altered files or results.
+
+Every new check has an honest pass on real data (the embedded sample, the real UN
+Comtrade and Korea customs fixtures of tests/data) and a tamper test: something is
+altered behind the store's or the engine's back, and verify must report it and the CLI
+must exit 1.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import doctest
+import io
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
-from ecosec import api
+import ecosec.engine.scenario as engine_scenario
+from ecosec import api, api_scenario, refdata
+from ecosec import verify as verify_mod
 from ecosec.cli import app
 from ecosec.verify import verify
+from tests.conftest import DATA
 
 runner = CliRunner()
 
+LEGACY = DATA / "comtrade_legacy_kor_from_jpn_2018_head.csv"
+PLUS_MONTHLY = DATA / "comtradeplus_monthly_8542_2025.csv"
+HF_CUSTOMS = DATA / "korea_customs_hf_2811111000.xlsx"
+
+
+def _failed(df: pd.DataFrame) -> pd.DataFrame:
+    return df[~df["ok"]]
+
+
+def _cli_verify(*args: str, tmp: Path) -> tuple[int, pd.DataFrame]:
+    """Run ``ecosec verify`` as a user would; its exit code and its JSON table."""
+    out = tmp / "verify.json"
+    r = runner.invoke(app, ["verify", *args, "--format", "json", "--output", str(out)])
+    return r.exit_code, pd.DataFrame(json.loads(out.read_text("utf-8")))
+
 
 def test_sample_and_fresh_ingest_pass(baci_zip: Path, store: Path) -> None:
-    assert verify(sample=True)["ok"].all()
+    # The docstring runs verify on the sample: every check passes, among them five per
+    # full cut by the sample's three largest exporters of 2022 (its widest year).
+    result = doctest.testmod(verify_mod)
+    assert result.failed == 0 and result.attempted >= 3
     api.ingest_baci(baci_zip, store=store)
     df = verify(store=store, deep=True)
     assert df["ok"].all()
     src = df[df["check"] == "source"]
     # The source-file figures were recomputed (not skipped): rows of the real sample.
     assert len(src) == 2 and src["expected"].iloc[0] == 21723
+    assert (df["check"] == "scenario").sum() == 5 * verify_mod.SCENARIO_SUPPLIERS
 
 
 def test_altered_parquet_is_reported(baci_zip: Path, store: Path) -> None:
@@ -35,3 +70,181 @@ def test_altered_parquet_is_reported(baci_zip: Path, store: Path) -> None:
     assert set(bad["check"]) == {"manifest"} and len(bad) == 2
     r = runner.invoke(app, ["verify", "--store", str(store)])
     assert r.exit_code == 1 and "2 check(s) failed" in r.output
+
+
+# --- scenario conservation ---------------------------------------------------------------
+
+
+def _shortfall_off(s: api_scenario.Scenario) -> api_scenario.Scenario:
+    """One importer×product's shortfall 1 USD m too large: lost ≠ covered + shortfall."""
+    short = s.shortfall.copy()
+    short.loc[0, "shortfall_usd"] += 1e6
+    return dataclasses.replace(s, shortfall=short)
+
+
+def _covered_beyond_lost(s: api_scenario.Scenario) -> api_scenario.Scenario:
+    """Covered above lost, shortfall negative: the sum holds, the bounds do not."""
+    short = s.shortfall.copy()
+    short.loc[0, "covered_usd"] = short.loc[0, "lost_usd"] + 1e6
+    short.loc[0, "shortfall_usd"] = -1e6
+    return dataclasses.replace(s, shortfall=short)
+
+
+def _substitution_doubled(s: api_scenario.Scenario) -> api_scenario.Scenario:
+    """One alternative exporter's contribution counted twice."""
+    subs = s.substitution.copy()
+    subs.loc[subs["covered_usd"].idxmax(), "covered_usd"] *= 2
+    return dataclasses.replace(s, substitution=subs)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "failing"),
+    [
+        (_shortfall_off, {"lost = covered + shortfall", "total lost", "per-importer tables"}),
+        (
+            _covered_beyond_lost,
+            {"lost = covered + shortfall", "per-importer tables", "substitution"},
+        ),
+        (_substitution_doubled, {"substitution rows"}),
+    ],
+)
+def test_scenario_tampered_result_is_reported(
+    tamper: Callable[[api_scenario.Scenario], api_scenario.Scenario],
+    failing: set[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setattr(verify_mod, "SCENARIO_SUPPLIERS", 1)  # one cut is enough here
+    real = api_scenario.scenario
+    monkeypatch.setattr(api_scenario, "scenario", lambda *a, **k: tamper(real(*a, **k)))
+    code, df = _cli_verify(tmp=tmp_path)
+    bad = _failed(df)
+    assert code == 1
+    assert set(bad["check"]) == {"scenario"}
+    assert {f for f in failing for s in bad["subject"] if f in s} == failing
+    assert len(bad) == len(failing)
+
+
+def test_scenario_reading_wrong_flows_is_reported(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An engine bug: the scenario's trade relation inflates every flow by 1%. The
+    scenario stays internally consistent; only lost = the supplier's exports catches it."""
+    monkeypatch.setattr(verify_mod, "SCENARIO_SUPPLIERS", 1)
+    real = engine_scenario.trade_sql
+
+    def inflated(**kw: Any) -> str:
+        return f"SELECT * REPLACE (value_usd * 1.01 AS value_usd) FROM ({real(**kw)})"
+
+    monkeypatch.setattr(engine_scenario, "trade_sql", inflated)
+    code, df = _cli_verify(tmp=tmp_path)
+    bad = _failed(df)
+    assert code == 1 and len(bad) == 1
+    row = bad.iloc[0]
+    assert "exports of 30 products" in row["subject"]
+    assert row["found"] == pytest.approx(1.01 * row["expected"], rel=1e-9)
+
+
+# --- UN Comtrade and Korea customs source files ------------------------------------------
+
+
+def _without_duplicated_iso(src: Path, tmp: Path) -> Path:
+    """The real fixture less the reporters BEL, DEU and SDN (see the xfail test below)."""
+    lines = src.read_text(encoding="latin-1").splitlines(keepends=True)
+    keep = [lines[0]] + [x for x in lines[1:] if not any(f'"{c}"' in x for c in ("BEL", "DEU", "SDN"))]  # fmt: skip
+    out = tmp / "comtradeplus_monthly_8542_2025_part.csv"
+    out.write_text("".join(keep), encoding="latin-1")
+    return out
+
+
+def _ingest_real(store: Path, tmp: Path) -> None:
+    api.ingest_comtrade(LEGACY, store=store, name="legacy")
+    api.ingest_comtrade(_without_duplicated_iso(PLUS_MONTHLY, tmp), store=store, name="plus")
+    api.ingest_customs(HF_CUSTOMS, preset="kr-monthly", store=store, name="customs")
+
+
+def test_comtrade_and_customs_sources_pass(store: Path, tmp_path: Path) -> None:
+    _ingest_real(store, tmp_path)
+    df = verify(store=store, deep=True)
+    assert df["ok"].all(), _failed(df)
+    src = df[df["check"] == "source"].set_index("subject")
+    assert not src["detail"].str.contains("skipped").any()
+    # The figures match pandas reading the same files (independently of both readers).
+    legacy = pd.read_csv(LEGACY, dtype=str, keep_default_na=False)
+    assert src.loc["legacy: flows rows from the source file", "expected"] == len(legacy) == 400
+    assert src.loc["legacy: flows value from the source file", "expected"] == pytest.approx(
+        legacy["Trade Value (US$)"].astype(float).sum(), rel=1e-12
+    )
+    text = _without_duplicated_iso(PLUS_MONTHLY, tmp_path).read_text("latin-1")
+    plus = pd.read_csv(io.StringIO(text.replace(",\n", "\n")), dtype=str, keep_default_na=False)
+    plus = plus[plus["reporterISO"].isin(set(refdata.countries()["code"]))]
+    assert src.loc["plus: totals value from the source file", "found"] == pytest.approx(
+        plus["primaryValue"].astype(float).sum(), rel=1e-12
+    )
+    book = pd.read_excel(HF_CUSTOMS)
+    book = book[book["Country"].notna()]
+    assert src.loc["customs: flows value from the source file", "found"] == pytest.approx(
+        book["Import_dollar"].sum() + book["Export_dollar"].sum(), rel=1e-12
+    )
+    assert "1,052 data rows" in src.loc["customs: flows rows from the source file", "detail"]
+
+
+def _rewrite(path: Path, change: Callable[[pd.DataFrame], None]) -> None:
+    df = pd.read_parquet(path)
+    change(df)
+    df.to_parquet(path, index=False)
+
+
+def test_swapped_comtrade_values_are_reported(store: Path, tmp_path: Path) -> None:
+    """Two flows' values swapped: rows and total unchanged, so the manifest still agrees;
+    only the key-by-key comparison with the source file sees it."""
+    api.ingest_comtrade(LEGACY, store=store, name="legacy")
+    part = api.catalog(store=store).datasets[0].flows_files[0]
+
+    def swap(df: pd.DataFrame) -> None:
+        df.loc[[0, 1], "value_usd"] = df.loc[[1, 0], "value_usd"].to_numpy()
+
+    _rewrite(part, swap)
+    code, df = _cli_verify("--store", str(store), "--deep", tmp=tmp_path)
+    bad = _failed(df)
+    assert code == 1 and len(bad) == 1
+    assert bad.iloc[0]["subject"] == "legacy: flows rows that differ from the source file"
+    assert bad.iloc[0]["found"] == 2 and "e.g. 2018 A JPN KOR" in bad.iloc[0]["detail"]
+
+
+def test_altered_customs_value_with_matching_manifest_is_reported(
+    store: Path, tmp_path: Path
+) -> None:
+    """A value and the manifest altered together: only the source file can tell."""
+    api.ingest_customs(HF_CUSTOMS, preset="kr-monthly", store=store, name="customs")
+    ds = api.catalog(store=store).datasets[0]
+
+    def bump(df: pd.DataFrame) -> None:
+        df.loc[0, "value_usd"] += 1000.0
+
+    _rewrite(ds.flows_files[0], bump)
+    manifest = ds.path / "manifest.json"
+    m = json.loads(manifest.read_text("utf-8"))
+    m["value_usd"] += 1000.0
+    manifest.write_text(json.dumps(m), "utf-8")
+    code, df = _cli_verify("--store", str(store), "--deep", tmp=tmp_path)
+    bad = _failed(df)
+    assert code == 1
+    assert set(bad["subject"]) == {
+        "customs: flows value from the source file",
+        "customs: flows rows that differ from the source file",
+    }
+    value = bad[bad["subject"].str.contains("value")].iloc[0]
+    assert value["found"] - value["expected"] == pytest.approx(1000.0)
+
+
+@pytest.mark.xfail(
+    reason="ingest bug: a Comtrade row whose reporter or partner ISO is BEL, DEU or SDN is "
+    "stored twice (ecosec.ingest.refcodes.country_codes has two rows per such code, the "
+    "current and the former entity, and comtrade.py joins on the ISO code)",
+    strict=True,
+)
+def test_comtrade_with_belgium_and_germany_passes(store: Path) -> None:
+    api.ingest_comtrade(DATA / "comtrade_legacy_hf_2014.csv", store=store, name="hf")
+    df = verify(store=store, deep=True)
+    assert df["ok"].all(), _failed(df)[["subject", "expected", "found", "detail"]]
