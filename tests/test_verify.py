@@ -238,13 +238,9 @@ def test_altered_customs_value_with_matching_manifest_is_reported(
     assert value["found"] - value["expected"] == pytest.approx(1000.0)
 
 
-@pytest.mark.xfail(
-    reason="ingest bug: a Comtrade row whose reporter or partner ISO is BEL, DEU or SDN is "
-    "stored twice (ecosec.ingest.refcodes.country_codes has two rows per such code, the "
-    "current and the former entity, and comtrade.py joins on the ISO code)",
-    strict=True,
-)
 def test_comtrade_with_belgium_and_germany_passes(store: Path) -> None:
+    # Regression: rows of reporters or partners BEL, DEU, SDN (two numeric codes each in
+    # the country table) were stored twice; verify's independent re-read caught it.
     api.ingest_comtrade(DATA / "comtrade_legacy_hf_2014.csv", store=store, name="hf")
     df = verify(store=store, deep=True)
     assert df["ok"].all(), _failed(df)[["subject", "expected", "found", "detail"]]

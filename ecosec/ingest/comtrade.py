@@ -246,9 +246,9 @@ def _write(
                 AS qty_t
             FROM raw
             LEFT JOIN country_codes AS rc ON rc.numeric = TRY_CAST({c("reporter_code")} AS INTEGER)
-            LEFT JOIN country_codes AS rc2 ON rc2.key = upper({c("reporter_iso", "''")})
+            LEFT JOIN country_keys AS rc2 ON rc2.key = upper({c("reporter_iso", "''")})
             LEFT JOIN country_codes AS pc ON pc.numeric = TRY_CAST({c("partner_code")} AS INTEGER)
-            LEFT JOIN country_codes AS pc2 ON pc2.key = upper({c("partner_iso", "''")})
+            LEFT JOIN country_keys AS pc2 ON pc2.key = upper({c("partner_iso", "''")})
             WHERE {not_breakdown}"""
         )
         counts = con.execute(

@@ -8,10 +8,13 @@ from ecosec import refdata
 
 
 def load_country_codes(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``country_codes(numeric, key, code)`` from the shipped BACI country table.
+    """Create ``country_codes(numeric, key, code)`` from the shipped BACI country table,
+    and ``country_keys(key, code)``, one row per key, for joins on the code as written.
 
     ``numeric`` is the UN/BACI numeric code, ``key`` an upper-case code or alias as files
-    write it (``KOR``, ``TWN``), ``code`` the canonical code (``KOR``, ``S19``).
+    write it (``KOR``, ``TWN``), ``code`` the canonical code (``KOR``, ``S19``). A key can
+    have two numeric codes (BEL 56 and Belgium-Luxembourg 58, DEU 276 and 280, SDN 729
+    and 736): a join on ``key`` must use ``country_keys``, or it doubles those rows.
     """
     countries = refdata.countries()[["code", "numeric"]]
     aliases = refdata.country_aliases()[["alias", "code"]]
@@ -24,6 +27,10 @@ def load_country_codes(con: duckdb.DuckDBPyConnection) -> None:
            UNION ALL
            SELECT DISTINCT NULL::INTEGER, upper(alias), code FROM _aliases_df
            WHERE upper(alias) NOT IN (SELECT upper(code) FROM _countries_df)"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE country_keys AS
+           SELECT DISTINCT key, code FROM country_codes"""
     )
     con.unregister("_countries_df")
     con.unregister("_aliases_df")

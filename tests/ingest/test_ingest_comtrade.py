@@ -55,6 +55,25 @@ def test_legacy_hf_2014_keeps_reporter_side_and_world_totals(store: Path) -> Non
     assert jpn_m == exp > 0
 
 
+def test_countries_with_two_numeric_codes_are_stored_once(store: Path) -> None:
+    # BEL (56 and Belgium-Luxembourg 58), DEU (276, 280), SDN (729, 736) have two rows
+    # each in the country table; a join on the ISO code once stored their rows twice.
+    path = DATA / "comtrade_legacy_hf_2014.csv"
+    src = pd.read_csv(path, dtype=str, keep_default_na=False)
+    api.ingest_comtrade(path, store=store)
+    flows, _ = _tables(store)
+    # Kept: imports and exports by partner (World rows are totals, re-exports dropped).
+    kept = src[(src["Partner ISO"] != "WLD") & src["Trade Flow"].isin(["Import", "Export"])]
+    assert len(flows) == len(kept) == 72
+    # The USA's reported imports from Belgium: one row of 6,585 USD in the file.
+    got = flows[(flows["exporter"] == "BEL") & (flows["importer"] == "USA")]
+    got = got[got["reporter_side"] == "M"]
+    assert len(got) == 1 and got["value_usd"].iloc[0] == 6585.0
+    assert flows["value_usd"].sum() == pytest.approx(
+        kept["Trade Value (US$)"].astype(float).sum(), rel=1e-12
+    )
+
+
 def test_legacy_row_count_and_total_match_pandas(store: Path) -> None:
     path = DATA / "comtrade_legacy_kor_from_jpn_2018_head.csv"
     src = pd.read_csv(path, dtype=str, keep_default_na=False)
