@@ -1,0 +1,242 @@
+"""Checks of a store's datasets: their manifests and, with ``deep``, their source files.
+
+``manifest`` compares the rows and value recorded at ingest with the Parquet files on
+disk; ``source`` recomputes them from the original input files (BACI by DuckDB over the
+CSV; UN Comtrade and Korea customs by :mod:`ecosec.verify._readers`, key by key).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ecosec.ingest._common import sha256_of
+from ecosec.ingest.schema import (
+    FLOWS_SCHEMA,
+    TOTALS_SCHEMA,
+    empty_flows_sql,
+    empty_totals_sql,
+    parquet_select,
+)
+from ecosec.ingest.store import Dataset
+from ecosec.verify._common import REL_TOL, Check, _close
+from ecosec.verify._readers import Record, _comtrade_records, _kr_customs_records
+
+
+def _manifest_checks(con: duckdb.DuckDBPyConnection, d: Dataset) -> list[Check]:
+    out: list[Check] = []
+    files = [str(f) for f in d.flows_files]
+    if files:
+        sql = parquet_select(files, FLOWS_SCHEMA, d.manifest.get("constants"))
+        row = con.execute(f"SELECT count(*), coalesce(sum(value_usd), 0) FROM ({sql})").fetchone()
+        assert row is not None
+        rows, value = float(row[0]), float(row[1])
+        m_rows, m_value = float(d.manifest.get("rows", 0)), float(d.manifest.get("value_usd") or 0)
+        out += [
+            Check("manifest", f"{d.name}: rows", m_rows, rows, rows == m_rows),
+            Check("manifest", f"{d.name}: value_usd", m_value, value, _close(m_value, value)),
+        ]
+    if d.totals_files:
+        sql = parquet_select([str(f) for f in d.totals_files], TOTALS_SCHEMA, None)
+        row = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()
+        assert row is not None
+        m_rows = float(d.manifest.get("totals_rows", 0))
+        out.append(Check("manifest", f"{d.name}: totals rows", m_rows, row[0], row[0] == m_rows))
+    return out
+
+
+def _source_checks(con: duckdb.DuckDBPyConnection, d: Dataset) -> list[Check]:
+    """Recompute a dataset's figures from its original input files, if they are unchanged."""
+    kind = d.manifest.get("kind")
+    inputs = [Path(p) for p in d.manifest.get("inputs", [])]
+    if kind not in ("baci", "comtrade", "customs"):
+        return [Check("source", d.name, 0, 0, True, f"no source reader for kind {kind!r}; skipped")]
+    if not inputs or not all(p.exists() for p in inputs):
+        return [Check("source", d.name, 0, 0, True, "input not available; skipped")]
+    if sha256_of(inputs) != d.manifest.get("sha256"):
+        return [Check("source", d.name, 0, 0, True, "input changed since ingest; skipped")]
+    if kind == "baci":
+        return _baci_source(con, d, inputs)
+    if kind == "customs" and d.manifest.get("preset") != "kr-monthly":
+        preset = d.manifest.get("preset")
+        return [Check("source", d.name, 0, 0, True, f"no reader for preset {preset!r}; skipped")]
+    counts: Counter[str] = Counter()
+    read = _comtrade_records if kind == "comtrade" else _kr_customs_records
+    _load_source(con, lambda enc: read(inputs[0], enc, counts), counts)
+    return _compare_source(con, d, counts)
+
+
+def _baci_source(con: duckdb.DuckDBPyConnection, d: Dataset, inputs: list[Path]) -> list[Check]:
+    """Rows and value (thousand USD × 1000) of the BACI CSV files, against the manifest."""
+    from ecosec.ingest.baci import _Source
+
+    src = _Source(inputs[0]) if len(inputs) == 1 else _Source(inputs[0].parent)
+    tmp = Path(d.path).parent / ".verify"
+    tmp.mkdir(exist_ok=True)
+    rows = value = 0.0
+    try:
+        for _, member, _ in src.years:
+            path = src.as_gzip(member, tmp, lambda *_: None, "") or src.materialize(
+                member, tmp, lambda *_: None, ""
+            )
+            quoted = str(path).replace("'", "''")
+            r = con.execute(
+                f"SELECT count(*), sum(v) * 1000.0 FROM read_csv('{quoted}',"
+                " header = true, columns = {'t': 'INTEGER', 'i': 'INTEGER', 'j': 'INTEGER',"
+                " 'k': 'VARCHAR', 'v': 'DOUBLE', 'q': 'VARCHAR'})"
+            ).fetchone()
+            assert r is not None
+            rows += float(r[0])
+            value += float(r[1] or 0)
+            if src.zip is not None:
+                path.unlink(missing_ok=True)
+    finally:
+        src.close()
+        for f in tmp.iterdir():
+            f.unlink()
+        tmp.rmdir()
+    m_rows, m_value = float(d.manifest.get("rows", 0)), float(d.manifest.get("value_usd") or 0)
+    return [
+        Check("source", f"{d.name}: rows in the source file", rows, m_rows, rows == m_rows),
+        Check(
+            "source", f"{d.name}: value in the source file", value, m_value, _close(value, m_value)
+        ),
+    ]
+
+
+def _load_source(
+    con: duckdb.DuckDBPyConnection, read: Callable[[str], Iterator[Record]], counts: Counter[str]
+) -> None:
+    """Stream ``read(encoding)`` into the temp table ``src`` (UTF-8, else Latin-1)."""
+    names = ["tbl", "period", "freq", "a", "b", "hs", "rev", "side", "v"]
+    for encoding in ("utf-8-sig", "latin-1"):
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE src (tbl VARCHAR, period INTEGER, freq VARCHAR,"
+            " a VARCHAR, b VARCHAR, hs VARCHAR, rev VARCHAR, side VARCHAR, v DOUBLE)"
+        )
+        counts.clear()
+        batch: list[Record] = []
+        try:
+            for rec in read(encoding):
+                batch.append(rec)
+                if len(batch) == 200_000:
+                    _insert(con, names, batch)
+            _insert(con, names, batch)
+            return
+        except UnicodeDecodeError:
+            continue
+
+
+def _insert(con: duckdb.DuckDBPyConnection, names: list[str], batch: list[Record]) -> None:
+    if batch:
+        chunk = pa.table(dict(zip(names, map(list, zip(*batch, strict=True)), strict=True)))
+        con.register("src_chunk", chunk)
+        con.execute("INSERT INTO src SELECT * FROM src_chunk")
+        con.unregister("src_chunk")
+        batch.clear()
+
+
+def _differs(values: list[str]) -> str:
+    """SQL: a key's source and stored values differ beyond rounding, or one side lacks it."""
+    cond = " OR ".join(
+        f"abs(coalesce(s_{v}, 0) - coalesce(p_{v}, 0))"
+        f" > {REL_TOL} * greatest(abs(coalesce(s_{v}, 0)), abs(coalesce(p_{v}, 0)), 1)"
+        for v in values
+    )
+    return f"(NOT in_s OR n <> 1 OR {cond})"
+
+
+def _usd(values: tuple[Any, ...]) -> str:
+    return " / ".join("none" if v is None else f"{v:,.2f}" for v in values)
+
+
+def _compare_source(
+    con: duckdb.DuckDBPyConnection, d: Dataset, counts: Counter[str]
+) -> list[Check]:
+    """The source's kept rows against the stored flows and totals: row counts, value, and
+    the keys whose value differs (or that only one side has, or the store holds twice)."""
+    flows = (
+        parquet_select([str(f) for f in d.flows_files], FLOWS_SCHEMA, d.manifest.get("constants"))
+        if d.flows_files
+        else empty_flows_sql()
+    )
+    totals = (
+        parquet_select([str(f) for f in d.totals_files], TOTALS_SCHEMA, None)
+        if d.totals_files
+        else empty_totals_sql()
+    )
+    split = "SUM(v) FILTER (WHERE side = 'X') AS x, SUM(v) FILTER (WHERE side = 'M') AS m"
+    tables = {
+        "flows": (
+            "SELECT period, freq, a, b, hs, rev, side, SUM(v) AS v FROM src"
+            " WHERE tbl = 'flows' GROUP BY ALL",
+            "SELECT period, freq, exporter AS a, importer AS b, hs6 AS hs, hs_rev AS rev,"
+            f" reporter_side AS side, value_usd AS v FROM ({flows})",
+            ["period", "freq", "a", "b", "hs", "rev", "side"],
+            ["v"],
+        ),
+        "totals": (
+            f"SELECT period, freq, a, b, hs, {split} FROM src WHERE tbl = 'totals' GROUP BY ALL",
+            "SELECT period, freq, country AS a, coalesce(partner, '') AS b, hs,"
+            f" exports_usd AS x, imports_usd AS m FROM ({totals})",
+            ["period", "freq", "a", "b", "hs"],
+            ["x", "m"],
+        ),
+    }
+    fates = sorted((k for k in counts if k != "read"), key=lambda k: (k.startswith("drop"), k))
+    kept = "; ".join(f"{counts[k]:,} {k}" for k in fates)
+    out: list[Check] = []
+    for table, (src_sql, stored_sql, keys, values) in tables.items():
+        k = ", ".join(keys)
+        sums = ", ".join(f"coalesce(sum(s_{v}), 0), coalesce(sum(p_{v}), 0)" for v in values)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE cmp AS
+            WITH s AS ({src_sql}), p0 AS ({stored_sql}),
+                 p AS (SELECT {k}, {", ".join(f"SUM({v}) AS {v}" for v in values)},
+                              count(*) AS n FROM p0 GROUP BY ALL)
+            SELECT {k}, {", ".join(f"s.{v} AS s_{v}, p.{v} AS p_{v}" for v in values)},
+                   s.{keys[0]} IS NOT NULL AS in_s, coalesce(p.n, 0) AS n
+            FROM s FULL JOIN p USING ({k})"""
+        )
+        row = con.execute(
+            f"""SELECT count(*) FILTER (WHERE in_s), sum(n), {sums},
+                       count(*) FILTER (WHERE {_differs(values)})
+                FROM cmp"""
+        ).fetchone()
+        assert row is not None
+        src_rows, rows, bad = float(row[0]), float(row[1] or 0), float(row[-1])
+        src_value, value = float(sum(row[2:-1:2])), float(sum(row[3:-1:2]))
+        if table == "totals" and src_rows == rows == 0:
+            continue
+        example = ""
+        if bad:
+            first = con.execute(
+                f"SELECT * FROM cmp WHERE {_differs(values)} ORDER BY ALL LIMIT 1"
+            ).fetchone()
+            assert first is not None
+            key = " ".join(str(x) for x in first[: len(keys)] if x != "")
+            pairs = first[len(keys) : len(keys) + 2 * len(values)]
+            example = (
+                f"; e.g. {key}: source {_usd(pairs[0::2])}, stored {_usd(pairs[1::2])}"
+                f" in {int(first[-1])} row(s)"
+            )
+        head = f"{counts['read']:,} data rows: {kept}" if table == "flows" else ""
+        what = (
+            "by period, exporter, importer, product, side"
+            if table == "flows"
+            else "by period, reporter, partner, product; exports / imports"
+        )
+        out += [
+            Check("source", f"{d.name}: {table} rows from the source file", src_rows, rows,
+                  src_rows == rows, head),
+            Check("source", f"{d.name}: {table} value from the source file", src_value, value,
+                  _close(src_value, value), "USD"),
+            Check("source", f"{d.name}: {table} rows that differ from the source file", 0.0, bad,
+                  bad == 0, f"{what}{example}"),
+        ]  # fmt: skip
+    return out
