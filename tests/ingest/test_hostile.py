@@ -405,3 +405,35 @@ def test_line_check_finds_the_first_long_line_whatever_the_chunks(
     except BadFile as exc:
         found = int(str(exc).split("(line ")[1].split(")")[0])
     assert found == expected
+
+
+def _patched(path: Path, offset: int, data: bytes) -> Path:
+    raw = bytearray(path.read_bytes())
+    raw[offset : offset + len(data)] = data
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_zip_needing_an_unknown_version_is_a_bad_file(tmp_path: Path) -> None:
+    # Found by test_fuzz.py: a damaged central directory claiming "version needed to
+    # extract 8.4" made zipfile raise NotImplementedError, not our BadFile.
+    path = write_baci_zip(tmp_path / "BACI_HS17_V202601.zip", sample_baci_2024())
+    central = path.read_bytes().index(b"PK\x01\x02")  # first central directory entry
+    _patched(path, central + 6, struct.pack("<H", 84))  # version needed: 8.4
+    with pytest.raises(BadFile, match="not a readable zip"):
+        api.ingest_baci(path, store=tmp_path / "store")
+
+
+def test_damaged_deflate_stream_in_a_table_is_a_bad_file(tmp_path: Path) -> None:
+    # Found by test_fuzz.py: a damaged deflate stream in the country table (extracted,
+    # not streamed) raised zlib.error from zipfile, not our BadFile.
+    path = write_baci_zip(tmp_path / "BACI_HS17_V202601.zip", sample_baci_2024())
+    with zipfile.ZipFile(path) as z:
+        info = next(i for i in z.infolist() if i.filename.startswith("country_codes"))
+        assert info.compress_type == zipfile.ZIP_DEFLATED
+    local = path.read_bytes()[info.header_offset :]
+    start = info.header_offset + 30 + struct.unpack("<HH", local[26:30])[0]
+    start += struct.unpack("<HH", local[26:30])[1]
+    _patched(path, start, b"\xff\xff\xff\xff")  # an invalid block type at the start
+    with pytest.raises(BadFile, match="corrupt"):
+        api.ingest_baci(path, store=tmp_path / "store")
