@@ -56,6 +56,13 @@ _ALL = (
         "Heap of the Spark driver JVM when engine=spark (local mode runs there).",
     ),
     Setting(
+        "spark-conf",
+        None,
+        "Extra Spark properties when engine=spark, space-separated key=value pairs (for "
+        "example 'spark.executor.memory=8g spark.sql.shuffle.partitions=200'); they "
+        "override ecosec's own (4 shuffle partitions, sized for local[2]).",
+    ),
+    Setting(
         "memory-limit",
         "3GB",
         "DuckDB memory limit for ingest and queries (DuckDB spills to disk past it).",

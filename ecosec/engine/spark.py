@@ -17,7 +17,7 @@ import sqlglot
 from ecosec import settings
 from ecosec.engine.executor import Catalog, to_pandas
 from ecosec.engine.trade import expand_aggregates
-from ecosec.errors import MissingExtra
+from ecosec.errors import BadInput, MissingExtra
 from ecosec.ingest.schema import FLOWS_SCHEMA, TOTALS_SCHEMA
 
 
@@ -36,40 +36,70 @@ def to_spark_sql(sql: str) -> str:
     return expand_aggregates(spark_sql, "spark")
 
 
+# Session-level SQL settings: set at start and again on each use, so that a change of
+# the spark-conf setting between calls takes effect (a SparkSession outlives calls).
+_SQL_DEFAULTS = (
+    ("spark.sql.execution.arrow.pyspark.enabled", "true"),
+    ("spark.sql.shuffle.partitions", "4"),
+    ("spark.sql.session.timeZone", "UTC"),
+    # The early-warning query has hundreds of aliases under several filters; the
+    # optimizer's constraint propagation runs out of memory on it. Same results.
+    ("spark.sql.constraintPropagation.enabled", "false"),
+)
+
+
 def session(master: str) -> Any:
     """The SparkSession for ``master``; a new one if the previous JVM has gone."""
-    spark = _session(master)
+    conf = spark_conf(settings.get("spark-conf"))
+    spark = _session(master, conf)
     try:
         spark.sparkContext._jsc.sc().isStopped()
     except Exception:  # the JVM died (py4j raises several kinds): start afresh
         _session.cache_clear()
-        spark = _session(master)
+        spark = _session(master, conf)
+    for key, value in dict(_SQL_DEFAULTS + conf).items():
+        if key.startswith("spark.sql."):
+            spark.conf.set(key, value)
     return spark
 
 
+def spark_conf(text: str | None) -> tuple[tuple[str, str], ...]:
+    """The ``spark-conf`` setting as (key, value) pairs.
+
+    >>> spark_conf("spark.executor.memory=8g  spark.sql.shuffle.partitions=200")
+    (('spark.executor.memory', '8g'), ('spark.sql.shuffle.partitions', '200'))
+    """
+    pairs = []
+    for item in (text or "").split():
+        key, sep, value = item.partition("=")
+        if not sep or not key.startswith("spark.") or not value:
+            raise BadInput(
+                f"ECOSEC_SPARK_CONF/--spark-conf item {item!r} is not key=value with a "
+                "spark.* key; write e.g. 'spark.executor.memory=8g spark.executor.cores=4'"
+            )
+        pairs.append((key, value))
+    return tuple(pairs)
+
+
 @functools.lru_cache(maxsize=2)
-def _session(master: str) -> Any:
+def _session(master: str, conf: tuple[tuple[str, str], ...] = ()) -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise MissingExtra(
             "the Spark engine needs pyspark: pip install 'ecosec[spark]' (and Java 17)"
         ) from exc
-    return (
+    builder = (
         SparkSession.builder.master(master)
         .appName("ecosec")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.sql.shuffle.partitions", "4")
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        # The early-warning query has hundreds of aliases under several filters; the
-        # optimizer's constraint propagation runs out of memory on it. Same results.
-        .config("spark.sql.constraintPropagation.enabled", "false")
         # The engine's plans inline every CTE; the 1 GB default driver heap runs out on
         # a whole-basket scenario (the JVM dies mid-query). Set at JVM launch.
         .config("spark.driver.memory", settings.get("spark-driver-memory") or "3g")
-        .getOrCreate()
     )
+    for key, value in _SQL_DEFAULTS + conf:
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
 
 
 def run_spark(catalog: Catalog, sql: str) -> pd.DataFrame:

@@ -65,3 +65,12 @@ def test_suppliers_and_rca_duckdb_equals_spark() -> None:
         ecosec.rca("KOR,JPN", engine="spark", **kw),
         ["exporter", "hs6", "year"],
     )
+
+
+def test_spark_conf_setting_reaches_the_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ecosec.engine.spark import session
+
+    monkeypatch.setenv("ECOSEC_SPARK_CONF", "spark.sql.shuffle.partitions=3")
+    assert session("local[2]").conf.get("spark.sql.shuffle.partitions") == "3"
+    monkeypatch.delenv("ECOSEC_SPARK_CONF")
+    assert session("local[2]").conf.get("spark.sql.shuffle.partitions") == "4"

@@ -44,3 +44,16 @@ def test_duplicate_cte_is_refused() -> None:
     nested = "WITH a AS (WITH t AS (SELECT 1 AS x) SELECT x FROM t), t AS (SELECT 2 AS x) "
     with pytest.raises(ValueError, match="CTE t twice"):
         to_spark_sql(nested + "SELECT * FROM a, t")
+
+
+def test_spark_conf_setting() -> None:
+    import doctest
+
+    from ecosec.engine import spark
+    from ecosec.errors import BadInput
+
+    assert doctest.testmod(spark, optionflags=doctest.ELLIPSIS).failed == 0
+    assert spark.spark_conf(None) == ()
+    for bad in ("executor.memory=8g", "spark.executor.memory", "spark.x="):
+        with pytest.raises(BadInput, match="key=value"):
+            spark.spark_conf(bad)
