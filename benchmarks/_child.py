@@ -26,3 +26,18 @@ def run_child(code: str, *args: str) -> tuple[str, float]:
         err = proc.stderr.read() if proc.stderr else ""
         raise SystemExit(f"benchmark child failed:\n{err[-2000:]}")
     return out, usage.ru_maxrss / 1e6
+
+
+def store_for(store: Path | None, zip_path: Path | None, tmp: Path) -> Path:
+    """The benchmark's store: ``--store`` as given, else ``--zip`` ingested into ``tmp``."""
+    if store is not None:
+        return store
+    if zip_path is None:
+        raise SystemExit("give --store DIR or --zip (make one with make_synthetic_baci.py)")
+    store = tmp / "store"
+    subprocess.run(
+        [sys.executable, "-m", "ecosec", "ingest", "baci", str(zip_path), "--store", str(store)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return store

@@ -18,12 +18,10 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from _child import run_child
+from _child import run_child, store_for
 
 PARTNERSHIP = """
 import sys, time
@@ -57,15 +55,7 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=2)
     a = p.parse_args()
     tmp = tempfile.TemporaryDirectory()
-    store = a.store
-    if store is None:
-        if a.zip is None:
-            raise SystemExit("give --store or --zip")
-        store = Path(tmp.name) / "store"
-        subprocess.run(
-            [sys.executable, "-m", "ecosec", "ingest", "baci", str(a.zip), "--store", str(store)],
-            check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+    store = store_for(a.store, a.zip, Path(tmp.name))
     args = (str(store), *a.pair)
     part = min(_child(PARTNERSHIP, *args) for _ in range(a.repeat))
     brief = min(_child(BRIEF, *args) for _ in range(a.repeat))

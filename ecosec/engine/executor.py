@@ -83,6 +83,8 @@ def connect(catalog: Catalog) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with ``flows`` and ``totals`` views over the catalog."""
     con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = false")
+    # 64-bit string offsets in results: what pandas' Arrow strings use, so no copy.
+    con.execute("SET arrow_large_buffer_size = true")
     limit = settings.get("memory-limit")
     if limit:
         con.execute("SET memory_limit = ?", [limit])
