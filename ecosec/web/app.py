@@ -138,31 +138,47 @@ def _versions(store: str | Path | None) -> tuple[tuple[str, str], ...]:
     return tuple((d.name, d.version) for d in cat.datasets)
 
 
+# Query parameters that only shape the answer (which page, which format), not the
+# result the engine computes: one cached result serves every page and format.
+_PRESENTATION = frozenset({"page", "page_size", "format"})
+
+
 async def run_query(request: Request, fn: Callable[[], Any]) -> Any:
     """Run blocking engine work in a thread, bounded by the query timeout.
 
-    Identical requests over the same dataset versions are answered from a cache.
+    Identical requests over the same dataset versions are answered from a cache, and
+    identical requests that arrive while the first is still running wait for its
+    result instead of computing it again.
     """
     cfg: WebConfig = request.app.state.config
     cache: ResultCache = request.app.state.cache
+    inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = request.app.state.inflight
     key = (
         request.url.path,
-        tuple(sorted(request.query_params.multi_items())),
+        tuple(sorted(i for i in request.query_params.multi_items() if i[0] not in _PRESENTATION)),
         fn.__code__.co_firstlineno,
         await run_in_threadpool(_versions, cfg.store),
     )
     hit = cache.get(key)
     if hit is not _MISSING:
         return hit
+    running = inflight.get(key)
+    if running is None:
+        running = asyncio.ensure_future(
+            asyncio.wait_for(run_in_threadpool(fn), timeout=cfg.timeout_s)
+        )
+        inflight[key] = running
+        running.add_done_callback(lambda _: inflight.pop(key, None))
     try:
-        result = await asyncio.wait_for(run_in_threadpool(fn), timeout=cfg.timeout_s)
-        cache.put(key, result)
-        return result
+        # Shielded: a client that goes away does not cancel the others' computation.
+        result = await asyncio.shield(running)
     except TimeoutError:
         raise QueryTimeout(
             f"the query took longer than {cfg.timeout_s:g} s; narrow it (a year, a basket "
             "or fewer codes) or raise ECOSEC_WEB_TIMEOUT"
         ) from None
+    cache.put(key, result)
+    return result
 
 
 class QueryTimeout(EcosecError):
@@ -182,6 +198,7 @@ def create_app(
         version="0.1.0",
     )
     app.state.cache = ResultCache()
+    app.state.inflight = {}
     app.state.config = WebConfig(
         store,
         int(row_limit or settings.get("web-row-limit") or DEFAULT_ROW_LIMIT),
