@@ -1,13 +1,14 @@
-"""Bounded load test of the web API on loopback: a country's dependency page.
+"""Bounded load test of the web API on loopback: the country and partnership endpoints.
 
 Starts ``ecosec serve`` (uvicorn) on 127.0.0.1 in a child process, measures one
-request alone, then runs ``--clients`` concurrent clients (default 50) for
-``--seconds`` (default 60, bounded) against ``/api/dependencies/{country}`` and
+request alone per endpoint, then runs ``--clients`` concurrent clients (default 50) for
+``--seconds`` (default 60, bounded), each client alternating between
+``/api/dependencies/{country}`` and ``/api/partnership/{country}/{partner}``, and
 reports throughput, p50/p95/p99 latency and errors. Only loopback is contacted.
 
 Usage::
 
-    python benchmarks/bench_web.py --store DIR [--country KOR] [--clients 50] [--seconds 60]
+    python benchmarks/bench_web.py --store DIR [--country KOR] [--partner JPN] [--clients 50]
     python benchmarks/bench_web.py            # the embedded sample
 """
 
@@ -33,23 +34,30 @@ def _free_port() -> int:
 
 
 async def _load(
-    url: str, clients: int, seconds: float, max_requests: int
+    urls: list[str], clients: int, seconds: float, max_requests: int
 ) -> tuple[list[float], int, float]:
     latencies: list[float] = []
     errors = 0
     kinds: dict[str, int] = {}
     stop = time.monotonic() + seconds
     lock = asyncio.Lock()
+    details: list[str] = []
+    start = time.perf_counter()
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def worker(client: httpx.AsyncClient, first: int) -> None:
         nonlocal errors
+        turn = first
         while time.monotonic() < stop and len(latencies) + errors < max_requests:
+            url = urls[turn % len(urls)]
+            turn += 1
             t = time.perf_counter()
             try:
                 r = await client.get(url)
                 kind = "ok" if r.status_code == 200 else f"HTTP {r.status_code}"
             except httpx.HTTPError as exc:
                 kind = type(exc).__name__
+                if len(details) < 5:
+                    details.append(f"{kind} at {time.perf_counter() - start:.1f} s: {exc!r}")
             async with lock:
                 if kind == "ok":
                     latencies.append(time.perf_counter() - t)
@@ -57,12 +65,12 @@ async def _load(
                     errors += 1
                     kinds[kind] = kinds.get(kind, 0) + 1
 
-    start = time.perf_counter()
     limits = httpx.Limits(max_connections=clients)
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:
-        await asyncio.gather(*(worker(client) for _ in range(clients)))
+        await asyncio.gather(*(worker(client, i) for i in range(clients)))
     if kinds:
         print("errors by kind:", kinds)
+        print("\n".join(details))
     return latencies, errors, time.perf_counter() - start
 
 
@@ -70,6 +78,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--store", type=Path)
     p.add_argument("--country", default="KOR")
+    p.add_argument("--partner", default="JPN")
     p.add_argument("--query", default="basket=critical-minerals")
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--seconds", type=float, default=60)
@@ -82,7 +91,11 @@ def main() -> None:
         cmd += ["--store", str(a.store)]
     server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    url = f"{base}/api/dependencies/{a.country}?{a.query}"
+    urls = [
+        f"{base}/api/dependencies/{a.country}?{a.query}",
+        f"{base}/api/partnership/{a.country}/{a.partner}?{a.query}",
+    ]
+    singles: dict[str, float] = {}
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -93,21 +106,22 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise SystemExit("server did not start") from None
                 time.sleep(0.2)
-        httpx.get(url, timeout=300)  # warm caches once
-        singles = []
-        for _ in range(5):
-            t = time.perf_counter()
-            r = httpx.get(url, timeout=300)
-            singles.append(time.perf_counter() - t)
-            r.raise_for_status()
-        lat, errors, wall = asyncio.run(_load(url, a.clients, a.seconds, a.max_requests))
+        for url in urls:
+            httpx.get(url, timeout=300).raise_for_status()  # warm caches once
+            times = []
+            for _ in range(5):
+                t = time.perf_counter()
+                httpx.get(url, timeout=300).raise_for_status()
+                times.append(time.perf_counter() - t)
+            singles[url] = statistics.median(times)
+        lat, errors, wall = asyncio.run(_load(urls, a.clients, a.seconds, a.max_requests))
     finally:
         server.terminate()
         server.wait(timeout=30)
     lat.sort()
     q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else [float("nan")] * 99
-    print(f"GET {url}")
-    print(f"single request (median of 5): {statistics.median(singles) * 1000:.0f} ms")
+    for url, secs in singles.items():
+        print(f"GET {url}: single request (median of 5) {secs * 1000:.0f} ms")
     print(f"{a.clients} clients for {wall:.0f} s: {len(lat)} ok, {errors} errors, "
           f"{len(lat) / wall:.1f} requests/s")  # fmt: skip
     print(

@@ -26,4 +26,8 @@ def serve(
     from ecosec.web.app import create_app
 
     err_console.print(f"ecosec dashboard on http://{host}:{port}/  (API docs: /docs)")
-    uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+    # Keep idle connections longer than clients do (httpx and most pools: 5 s, which is
+    # also uvicorn's default): with equal timeouts the server sometimes closes a
+    # connection just as a client reuses it, and that request fails (2 in 12,600 in
+    # benchmarks/bench_web.py with 50 clients).
+    uvicorn.run(create_app(store), host=host, port=port, log_level="warning", timeout_keep_alive=75)
