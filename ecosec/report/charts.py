@@ -89,7 +89,14 @@ def stacked_shares(
         .mark_bar()
         .encode(
             y=alt.Y(f"{group}:N", title=None, axis=alt.Axis(labelLimit=260)),
-            x=alt.X(f"sum({share}):Q", title="share of imports", axis=alt.Axis(format=".0%")),
+            # Shares of a whole: the axis ends at 100% (a sum of 1 + 1e-16 would otherwise
+            # round the axis up to 110%).
+            x=alt.X(
+                f"sum({share}):Q",
+                title="share of imports",
+                axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(domain=[0, 1], clamp=True),
+            ),
             color=alt.Color(f"{part}:N", title="supplier"),
             order=alt.Order(f"{share}:Q", sort="descending"),
             tooltip=[f"{group}:N", f"{part}:N", alt.Tooltip(f"{share}:Q", format=".1%")],
