@@ -1,6 +1,6 @@
 """Constructed series with known breaks: what must be flagged, and what must not.
 
-Expected values are derived by hand from the definitions in ecosec/engine/warning.py
+Expected values are derived by hand from the definitions in ecosec/engine/warning*.py
 (stated in each test): history = the same month of the 5 previous years, robust
 z = (x - median) / max(1.4826 MAD, 0.1 median, minimum monthly value), minimum monthly
 value = 1e6 / 12 USD, persistence 2 months, merge gap 2 months.

@@ -1,7 +1,7 @@
 """Constructed monthly and annual series for the early-warning tests.
 
 Every series is built by hand so that its expected signals follow from the definitions
-in ``ecosec/engine/warning.py`` (each test says how); values are USD, quantities tonnes.
+in ``ecosec/engine/warning*.py`` (each test says how); values are USD, quantities tonnes.
 """
 
 from __future__ import annotations
