@@ -167,7 +167,7 @@ def _product(code: object) -> str:
         return ""
 
 
-def _describe(
+def add_names(
     df: pd.DataFrame, country_cols: Sequence[str], hs_col: str | None = "hs6"
 ) -> pd.DataFrame:
     """Add ``<col>_name`` and ``product`` columns (looked up once per distinct code)."""
@@ -236,7 +236,7 @@ def dependencies(
         )
     if only_dependent:
         df = df[df["dependent"]].reset_index(drop=True)
-    df = _describe(df, ["importer", "top_supplier"])
+    df = add_names(df, ["importer", "top_supplier"])
     return df[DEPENDENCY_COLUMNS]
 
 
@@ -262,7 +262,7 @@ def chokepoints(
     df = run(
         catalog, dep.chokepoint_sql(hs=codes, years=years, simple=is_simple(catalog)), engine=engine
     )
-    df = _describe(df, ["top_exporter", "second_exporter", "third_exporter"])
+    df = add_names(df, ["top_exporter", "second_exporter", "third_exporter"])
     return df
 
 
@@ -296,7 +296,7 @@ def suppliers(
         on_whom=True,
     )
     df = run(catalog, sql, engine=engine)
-    return _describe(df, ["importer", "exporter"], hs_col=None)
+    return add_names(df, ["importer", "exporter"], hs_col=None)
 
 
 def rca(
@@ -319,7 +319,7 @@ def rca(
         dep.rca_sql(exporters=who, hs=codes, years=years, simple=is_simple(catalog)),
         engine=engine,
     )
-    return _describe(df, ["exporter"])
+    return add_names(df, ["exporter"])
 
 
 def supplier_shares(
@@ -344,7 +344,7 @@ def supplier_shares(
     years = resolve_years(catalog, codes, year)
     sql = dep.supplier_share_sql(importer, hs=codes, years=years, simple=is_simple(catalog))
     df = run(catalog, sql, engine=engine)
-    return _describe(df, ["importer", "exporter"])
+    return add_names(df, ["importer", "exporter"])
 
 
 def monthly_imports(
@@ -388,4 +388,4 @@ def monthly_imports(
         + "-01"
     )
     df = df.drop(columns=["m_usd", "x_usd"])
-    return _describe(df, ["importer", "exporter"])
+    return add_names(df, ["importer", "exporter"])

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ecosec import refdata, settings
 from ecosec._records import records
-from ecosec.api_dependency import resolve_codes
+from ecosec.api_dependency import add_names, resolve_codes
 from ecosec.engine import scenario as sc
 from ecosec.engine.executor import Catalog, is_simple, open_catalog, run
 from ecosec.errors import BadInput, NoData, UnknownCountry
@@ -234,21 +234,6 @@ def _year(
     return int(year)
 
 
-def _names(codes: pd.Series) -> pd.Series:
-    names = {c: refdata.country_name(c) for c in codes.dropna().unique()}
-    return codes.map(names)
-
-
-def _products(codes: pd.Series) -> pd.Series:
-    names: dict[str, str] = {}
-    for c in codes.dropna().unique():
-        try:
-            names[c] = refdata.hs_description(str(c)) or ""
-        except BadInput:
-            names[c] = ""
-    return codes.map(names)
-
-
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     out: pd.Series = num / den.where(den > 0)
     return out
@@ -259,9 +244,7 @@ def _split(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     out: dict[str, pd.DataFrame] = {}
     for name in ("pair", "substitution", "totals", "sensitivity"):
         part = df[df["section"] == name].drop(columns="section").reset_index(drop=True)
-        for col in ("importer", "exporter"):
-            part[f"{col}_name"] = _names(part[col])
-        part["product"] = _products(part["hs6"])
+        part = add_names(part, ["importer", "exporter"])
         for col in ("n_products", "n_suppliers", "n_exporters"):
             part[col] = part[col].fillna(0).astype("int64")
         part["coverage"] = _ratio(part["covered_usd"], part["lost_usd"])
