@@ -48,6 +48,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ecosec.engine.trade import sql_list, trade_sql, year_list
+from ecosec.ingest.schema import sql_str
 
 SCOPE_ALL = "all"
 """Scope name of the overview row over every product in the data."""
@@ -61,15 +62,11 @@ def _q(code: str) -> str:
 def scopes_sql(scopes: Mapping[str, Sequence[str]], *, column: str = "hs6") -> str:
     """A ``VALUES`` relation ``(scope, <column>)`` of the named product lists."""
     rows = [
-        f"({_literal(name)}, {_literal(code)})" for name, codes in scopes.items() for code in codes
+        f"({sql_str(name)}, {sql_str(code)})" for name, codes in scopes.items() for code in codes
     ]
     if not rows:
         return f"SELECT 'none' AS scope, 'none' AS {column} WHERE FALSE"
     return f"SELECT scope, {column} FROM (VALUES {', '.join(rows)}) AS pt_v(scope, {column})"
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _relation(a: str, b: str, rca: float, *, ra: str, rb: str, p: str) -> str:
@@ -155,7 +152,7 @@ def profile_sql(
     row_filter = f"year = {int(year)}"
     if fallback:
         pairs = " OR ".join(
-            f"(year = {int(y)} AND hs6 = {_literal(h)})" for y, h in sorted(set(fallback))
+            f"(year = {int(y)} AND hs6 = {sql_str(h)})" for y, h in sorted(set(fallback))
         )
         row_filter = f"({row_filter} OR {pairs})"
     qa, qb = _q(a), _q(b)

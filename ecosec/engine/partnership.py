@@ -35,8 +35,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ecosec.engine.complementarity import _literal, _q
+from ecosec.engine.complementarity import _q
 from ecosec.engine.trade import hs_list, sql_list, trade_sql, year_list
+from ecosec.ingest.schema import sql_str
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def dependencies_sql(deps: Sequence[Dependency]) -> str:
             "WHERE FALSE"
         )
     rows = ", ".join(
-        f"({_q(d.importer)}, {_literal(d.hs6)}, {_q(d.top_supplier)}, "
+        f"({_q(d.importer)}, {sql_str(d.hs6)}, {_q(d.top_supplier)}, "
         f"CAST({_num(d.hhi_imports)} AS DOUBLE), CAST({_num(d.hhi_world)} AS DOUBLE), "
         f"CAST({_num(d.import_export_ratio)} AS DOUBLE), CAST({_num(d.partner_rca)} AS DOUBLE))"
         for d in deps

@@ -38,6 +38,7 @@ from ecosec.ingest._common import (
     translate_duckdb_error,
 )
 from ecosec.ingest._zipcheck import CHUNK, Inflater, data_offset, extract
+from ecosec.ingest.schema import sql_str
 from ecosec.ingest.store import Staging, Store, dataset_name
 
 YEAR_RE = re.compile(r"BACI_HS(\d\d)_Y(\d{4})_V(\d+[a-z]?)\.csv$", re.IGNORECASE)
@@ -266,7 +267,7 @@ def _load_product_table(
             exc, f"{src.path}:{src.products}", fix="expected columns code,description; " + _FIX
         ) from exc
     con.execute(
-        f"COPY (SELECT hs6, description FROM pc ORDER BY hs6) TO '{staging.path / 'products.parquet'}'"
+        f"COPY (SELECT hs6, description FROM pc ORDER BY hs6) TO {sql_str(staging.path / 'products.parquet')}"
         " (FORMAT parquet)"
     )
     if src.zip is not None:
@@ -319,15 +320,15 @@ def _convert_year(
              WHEN TRY_CAST(q AS DOUBLE) >= 0 THEN CAST(q AS DOUBLE)
              ELSE error('ecosec: quantity ' || q || ' is not a non-negative number (row '
                         || {row} || ')') END AS qty_t
-      FROM read_csv('{_sql_path(csv)}', header = true, delim = ',', quote = '"',
+      FROM read_csv({sql_str(csv)}, header = true, delim = ',', quote = '"',
                     columns = {_COLUMNS}) AS r
       LEFT JOIN cc AS e ON e.num = r.i
       LEFT JOIN cc AS m ON m.num = r.j
       {"LEFT JOIN pc AS p ON p.hs6 = lpad(r.k, 6, '0')" if has_products else ""}
-    ) TO '{_sql_path(staging.flows_part(str(year)))}'
+    ) TO {sql_str(staging.flows_part(str(year)))}
       (FORMAT parquet, ROW_GROUP_SIZE 1000000)
     """
-    target = _sql_path(staging.flows_part(str(year)))
+    target = sql_str(staging.flows_part(str(year)))
     # Fast path: convert without per-row checks, then validate the Parquet output with
     # one cheap columnar query. Only when that finds a problem does the checked query
     # (above) run, to name the offending row and line.
@@ -337,19 +338,19 @@ def _convert_year(
              v * 1000.0 AS value_usd,
              CASE WHEN q IS NULL OR trim(q) IN ('NA', '') THEN NULL
                   ELSE CAST(q AS DOUBLE) END AS qty_t
-      FROM read_csv('{_sql_path(csv)}', header = true, delim = ',', quote = '"',
+      FROM read_csv({sql_str(csv)}, header = true, delim = ',', quote = '"',
                     columns = {_COLUMNS}) AS r
       LEFT JOIN cc AS e ON e.num = r.i
       LEFT JOIN cc AS m ON m.num = r.j
-    ) TO '{target}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)
+    ) TO {target} (FORMAT parquet, ROW_GROUP_SIZE 1000000)
     """
     products = "OR hs6 NOT IN (SELECT hs6 FROM pc)" if has_products else ""
     check = f"""
     SELECT
-      (SELECT count(*) FROM read_parquet('{target}')
+      (SELECT count(*) FROM read_parquet({target})
        WHERE exporter IS NULL OR importer IS NULL OR period IS DISTINCT FROM {year}
           OR NOT (value_usd >= 0) OR qty_t < 0)
-      + (SELECT count(*) FROM (SELECT DISTINCT hs6 FROM read_parquet('{target}'))
+      + (SELECT count(*) FROM (SELECT DISTINCT hs6 FROM read_parquet({target}))
          WHERE hs6 IS NULL OR NOT regexp_full_match(hs6, '[0-9]{{6}}') {products})
     """
     try:
@@ -402,7 +403,7 @@ def _with_line(message: str, csv: Path) -> str:
         found = con.execute(
             f"""SELECT n FROM (
                   SELECT row_number() OVER () AS n, concat_ws(',', t, i, j, k, v, q) AS row
-                  FROM read_csv('{_sql_path(csv)}', header = true, all_varchar = true))
+                  FROM read_csv({sql_str(csv)}, header = true, all_varchar = true))
                 WHERE row LIKE ? LIMIT 1""",
             [_like(wanted)],
         ).fetchone()
@@ -419,7 +420,3 @@ def _like(row: str) -> str:
     # Values were re-rendered by DuckDB (1.5 → 1.5, 'NA' kept); match on the leading keys.
     parts = row.split(",")
     return ",".join(parts[:4]) + ",%"
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -41,6 +41,7 @@ from ecosec.ingest._common import (
     translate_duckdb_error,
 )
 from ecosec.ingest.refcodes import load_country_codes
+from ecosec.ingest.schema import sql_str
 from ecosec.ingest.store import Staging, Store, dataset_name
 
 _FIX = "export the data again from UN Comtrade as CSV (legacy bulk or comtradeplus layout)"
@@ -183,7 +184,7 @@ def _write(
             try:
                 con.execute(
                     f"""CREATE OR REPLACE TEMP TABLE raw AS
-                    SELECT * FROM read_csv('{_q(path)}', header = true, all_varchar = true,
+                    SELECT * FROM read_csv({sql_str(path)}, header = true, all_varchar = true,
                                            encoding = '{encoding}', null_padding = true,
                                            strict_mode = false, quote = '"', delim = ',',
                                            compression = 'none')"""
@@ -280,7 +281,7 @@ def _write(
               WHERE {keep} AND partner <> 'WORLD' AND length(hs) = 6
                 AND reporter <> partner
               GROUP BY ALL ORDER BY period, importer, exporter, hs6
-            ) TO '{_q(staging.flows_path)}' (FORMAT parquet, COMPRESSION zstd)"""
+            ) TO {sql_str(staging.flows_path)} (FORMAT parquet, COMPRESSION zstd)"""
         )
         con.execute(
             f"""COPY (
@@ -293,7 +294,7 @@ def _write(
               FROM t
               WHERE {keep} AND (partner = 'WORLD' OR length(hs) < 6)
               GROUP BY period, freq, reporter, partner, hs ORDER BY ALL
-            ) TO '{_q(staging.totals_path)}' (FORMAT parquet, COMPRESSION zstd)"""
+            ) TO {sql_str(staging.totals_path)} (FORMAT parquet, COMPRESSION zstd)"""
         )
         progress("write", 1.0)
     except duckdb.Error as exc:
@@ -312,7 +313,3 @@ def _write(
     if bad_code:
         notes.append(f"{bad_code} rows with a code that is not HS2/4/6 (e.g. TOTAL) dropped")
     return notes
-
-
-def _q(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -35,6 +35,7 @@ from ecosec.ingest._common import (
     publish,
 )
 from ecosec.ingest.refcodes import country_names_table
+from ecosec.ingest.schema import sql_str
 from ecosec.ingest.store import Staging, Store, dataset_name
 
 _FIX = "check that the file is complete, or export the table again"
@@ -214,7 +215,7 @@ def _write(
               WHERE coalesce(value_usd, 0) > 0 OR coalesce(kg, 0) > 0
               GROUP BY period, exporter, importer, hs6, reporter_side
               ORDER BY period, hs6, exporter, importer
-            ) TO '{str(staging.flows_path).replace("'", "''")}' (FORMAT parquet, COMPRESSION zstd)"""
+            ) TO {sql_str(staging.flows_path)} (FORMAT parquet, COMPRESSION zstd)"""
         )
     except duckdb.Error as exc:
         raise BadFile(f"{path}: {str(exc).splitlines()[0]}; check the file's columns") from exc

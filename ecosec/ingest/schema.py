@@ -7,6 +7,8 @@ are always USD (never thousands), quantities tonnes.
 
 from __future__ import annotations
 
+import os
+
 import pyarrow as pa
 
 FLOWS_SCHEMA = pa.schema(
@@ -67,8 +69,13 @@ def empty_totals_sql() -> str:
     )
 
 
-def _sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def sql_str(text: str | os.PathLike[str]) -> str:
+    """``text`` (a file path, a code, a name) as a SQL string literal, quotes doubled.
+
+    >>> sql_str("/data/O'Brien/flows.parquet")
+    "'/data/O''Brien/flows.parquet'"
+    """
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def parquet_select(files: list[str], schema: pa.Schema, constants: dict[str, str] | None) -> str:
@@ -82,8 +89,8 @@ def parquet_select(files: list[str], schema: pa.Schema, constants: dict[str, str
     cols = []
     for f in schema:
         if f.name in constants:
-            cols.append(f"CAST({_sql_str(constants[f.name])} AS {_DUCK[str(f.type)]}) AS {f.name}")
+            cols.append(f"CAST({sql_str(constants[f.name])} AS {_DUCK[str(f.type)]}) AS {f.name}")
         else:
             cols.append(f.name)
-    source = "read_parquet([" + ", ".join(_sql_str(x) for x in files) + "], union_by_name = true)"
+    source = "read_parquet([" + ", ".join(sql_str(x) for x in files) + "], union_by_name = true)"
     return f"SELECT {', '.join(cols)} FROM {source}"

@@ -22,6 +22,7 @@ from ecosec.ingest.schema import (
     empty_flows_sql,
     empty_totals_sql,
     parquet_select,
+    sql_str,
 )
 from ecosec.ingest.store import Dataset
 from ecosec.verify._common import REL_TOL, Check, _close
@@ -84,9 +85,8 @@ def _baci_source(con: duckdb.DuckDBPyConnection, d: Dataset, inputs: list[Path])
             path = src.as_gzip(member, tmp, lambda *_: None, "") or src.materialize(
                 member, tmp, lambda *_: None, ""
             )
-            quoted = str(path).replace("'", "''")
             r = con.execute(
-                f"SELECT count(*), sum(v) * 1000.0 FROM read_csv('{quoted}',"
+                f"SELECT count(*), sum(v) * 1000.0 FROM read_csv({sql_str(path)},"
                 " header = true, columns = {'t': 'INTEGER', 'i': 'INTEGER', 'j': 'INTEGER',"
                 " 'k': 'VARCHAR', 'v': 'DOUBLE', 'q': 'VARCHAR'})"
             ).fetchone()

@@ -15,7 +15,7 @@ import pytest
 
 from ecosec import api
 from ecosec.errors import BadFile
-from tests.conftest import flows_of, sample_baci_2024, write_baci_zip
+from tests.conftest import DATA, flows_of, sample_baci_2024, write_baci_zip
 
 
 def _flows(store: Path) -> pd.DataFrame:
@@ -202,3 +202,24 @@ def test_product_not_in_the_zip_product_table(tmp_path: Path, store: Path) -> No
         BadFile, match=r"product 999999 is not in the product table of the zip \(line 4"
     ):
         api.ingest_baci(bad, store=store)
+
+
+def test_paths_with_quotes_ingest_and_query(baci_zip: Path, tmp_path: Path) -> None:
+    # Every path reaches DuckDB as a SQL string literal (ingest.schema.sql_str): a quote
+    # in a folder name must neither break nor inject into the SQL.
+    import shutil
+
+    import ecosec
+
+    folder = tmp_path / "it's here"
+    folder.mkdir()
+    zip_path = Path(shutil.copy(baci_zip, folder / baci_zip.name))
+    store = tmp_path / "O'Brien's store"
+    api.ingest_baci(zip_path, store=store)
+    src = sample_baci_2024()
+    d = ecosec.dependencies("all", year=2024, store=store)
+    assert d["imports_usd"].sum() == pytest.approx(
+        src.loc[src["exporter"] != src["importer"], "value_usd"].sum(), rel=1e-9
+    )
+    api.ingest_comtrade(DATA / "comtrade_legacy_hf_2014.csv", store=store, name="hf")
+    assert {"baci-hs17-v202601", "hf"} <= set(api.datasets(store=store)["name"])
