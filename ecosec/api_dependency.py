@@ -210,25 +210,10 @@ def dependencies(
     >>> d.loc[0, "top_supplier"], round(float(d.loc[0, "top_share"]), 2)
     ('CHN', 0.87)
     """
-    if method not in METHODS:
-        raise BadInput(f"method {method!r} is not known; {closest(method, list(METHODS))}")
-    catalog = open_catalog(store, sample=sample)
-    importer = resolve_importer(country)
-    codes = resolve_codes(catalog, basket=basket, hs=hs)
-    in_data = available_years(catalog, codes)
-    years = resolve_years(catalog, codes, year, available=in_data)
-    if year is None:
-        years = [latest_import_year(catalog, importer, codes, default=years[0])]
-    sql = dep.dependency_sql(
-        importer,
-        hs=codes,
-        years=years,
-        method=method,
-        t=thresholds or dep.Thresholds(),
-        simple=is_simple(catalog),
-        years_in_data=in_data,
-    )
-    df = run(catalog, sql, engine=engine)
+    df, years = _run_dependency(
+        country, year=year, basket=basket, hs=hs, method=method, thresholds=thresholds,
+        store=store, sample=sample, engine=engine, on_whom=False,
+    )  # fmt: skip
     if df.empty:
         raise NoData(
             f"{country} imports none of these products in {', '.join(map(str, years))} in the "
@@ -278,6 +263,31 @@ def suppliers(
     engine: str | None = None,
 ) -> pd.DataFrame:
     """On whom ``country`` depends: per supplier, the dependencies it supplies and holds."""
+    df, _ = _run_dependency(
+        country, year=year, basket=basket, hs=hs, method=method, thresholds=None,
+        store=store, sample=sample, engine=engine, on_whom=True,
+    )  # fmt: skip
+    return add_names(df, ["importer", "exporter"], hs_col=None)
+
+
+def _run_dependency(
+    country: str | None,
+    *,
+    year: int | Sequence[int] | None,
+    basket: str | None,
+    hs: Sequence[str] | str | None,
+    method: str,
+    thresholds: dep.Thresholds | None,
+    store: str | Path | None,
+    sample: bool | None,
+    engine: str | None,
+    on_whom: bool,
+) -> tuple[pd.DataFrame, list[int]]:
+    """The dependency (or "on whom") query for the inputs, checked; (result, years).
+
+    Without a year, a country's table is for its latest year of imports."""
+    if method not in METHODS:
+        raise BadInput(f"method {method!r} is not known; {closest(method, list(METHODS))}")
     catalog = open_catalog(store, sample=sample)
     importer = resolve_importer(country)
     codes = resolve_codes(catalog, basket=basket, hs=hs)
@@ -290,13 +300,12 @@ def suppliers(
         hs=codes,
         years=years,
         method=method,
-        t=dep.Thresholds(),
+        t=thresholds or dep.Thresholds(),
         simple=is_simple(catalog),
         years_in_data=in_data,
-        on_whom=True,
+        on_whom=on_whom,
     )
-    df = run(catalog, sql, engine=engine)
-    return add_names(df, ["importer", "exporter"], hs_col=None)
+    return run(catalog, sql, engine=engine), years
 
 
 def rca(
