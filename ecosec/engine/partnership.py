@@ -111,6 +111,17 @@ def dependencies_sql(deps: Sequence[Dependency]) -> str:
     return f"SELECT {cols} FROM (VALUES {rows}) AS pt_v({cols})"
 
 
+# What the partner could redirect to the dependent, over columns partner_exports_usd,
+# partner_exports_to_dependent_usd and imports_from_risky_usd (HS6 and HS4 alike).
+_COVERAGE_COLUMNS = """
+           GREATEST(partner_exports_usd - partner_exports_to_dependent_usd, 0)
+             AS partner_spare_usd,
+           LEAST(GREATEST(partner_exports_usd - partner_exports_to_dependent_usd, 0),
+                 imports_from_risky_usd) AS coverable_usd,
+           LEAST(GREATEST(partner_exports_usd - partner_exports_to_dependent_usd, 0),
+                 imports_from_risky_usd) / NULLIF(imports_from_risky_usd, 0) AS coverage_share"""
+
+
 def derisking_sql(
     a: str,
     b: str,
@@ -164,13 +175,7 @@ def derisking_sql(
     SELECT dependent, partner, hs6, {int(year)} AS year, risky_supplier, hhi_imports,
            hhi_world, import_export_ratio, imports_usd, imports_from_risky_usd,
            imports_from_risky_usd / NULLIF(imports_usd, 0) AS risky_share,
-           partner_exports_usd, partner_exports_to_dependent_usd, partner_rca,
-           GREATEST(partner_exports_usd - partner_exports_to_dependent_usd, 0)
-             AS partner_spare_usd,
-           LEAST(GREATEST(partner_exports_usd - partner_exports_to_dependent_usd, 0),
-                 imports_from_risky_usd) AS coverable_usd,
-           LEAST(GREATEST(partner_exports_usd - partner_exports_to_dependent_usd, 0),
-                 imports_from_risky_usd) / NULLIF(imports_from_risky_usd, 0) AS coverage_share
+           partner_exports_usd, partner_exports_to_dependent_usd, partner_rca,{_COVERAGE_COLUMNS}
     FROM pt_row
     ORDER BY coverable_usd DESC, imports_from_risky_usd DESC, dependent, hs6
     """
@@ -268,6 +273,41 @@ def shared_sql(
     """
 
 
+def _prev_year_sql(prev_year: int | None) -> str:
+    """The previous year as a SQL literal (a typed NULL without one)."""
+    return "CAST(NULL AS INTEGER)" if prev_year is None else str(int(prev_year))
+
+
+def _ranked_markets(*, year: int, prev_year: int | None, p: PartnershipParams) -> str:
+    """``pt_r`` and the final selection of third markets, HS6 and HS4 alike.
+
+    Over ``pt_m`` (per importer: ``imports_usd``, ``pair_exports_usd``,
+    ``imports_same_usd`` and ``imports_prev_usd`` — this and the previous year's imports
+    of the products with data in the previous year —, ``n_products``, ``top_product``,
+    ``top_product_opportunity_usd``): the pair's share, the opening and the growth per
+    year; markets where the pair's share is below ``max_pair_share`` and imports did not
+    fall, the ``top_markets`` largest openings.
+    """
+    py = _prev_year_sql(prev_year)
+    span = 1 if prev_year is None else max(1, int(year) - int(prev_year))
+    return f"""pt_r AS (
+      SELECT importer, {int(year)} AS year, {py} AS prev_year, imports_usd, pair_exports_usd,
+             pair_exports_usd / NULLIF(imports_usd, 0) AS pair_share,
+             imports_usd - pair_exports_usd AS opportunity_usd,
+             CASE WHEN imports_prev_usd > 0 THEN imports_prev_usd END AS imports_prev_usd,
+             CASE WHEN imports_prev_usd > 0 AND imports_same_usd > 0
+                  THEN POWER(imports_same_usd / imports_prev_usd, {1.0 / span}) - 1 END
+               AS growth_pa,
+             n_products, top_product, top_product_opportunity_usd
+      FROM pt_m WHERE imports_usd > 0
+    )
+    SELECT * FROM pt_r
+    WHERE pair_share < {float(p.max_pair_share)} AND (growth_pa IS NULL OR growth_pa >= 0)
+    ORDER BY opportunity_usd DESC, importer
+    LIMIT {int(p.top_markets)}
+    """
+
+
 def third_markets_sql(
     a: str,
     b: str,
@@ -292,8 +332,7 @@ def third_markets_sql(
     qa, qb = _q(a), _q(b)
     pair = f"({qa}, {qb})"
     years = [year] if prev_year is None else [prev_year, year]
-    py = "CAST(NULL AS INTEGER)" if prev_year is None else str(int(prev_year))
-    span = 1 if prev_year is None else max(1, int(year) - int(prev_year))
+    py = _prev_year_sql(prev_year)
     hs = sorted(set(joint)) or ["000000"]
     # products with world data in the previous year (growth is measured over them);
     # without a previous year an empty relation, so the flows are read once.
@@ -337,22 +376,7 @@ def third_markets_sql(
              MAX(gap_usd) AS top_product_opportunity_usd
       FROM pt_mkg GROUP BY importer
     ),
-    pt_r AS (
-      SELECT importer, {int(year)} AS year, {py} AS prev_year, imports_usd, pair_exports_usd,
-             pair_exports_usd / NULLIF(imports_usd, 0) AS pair_share,
-             imports_usd - pair_exports_usd AS opportunity_usd,
-             CASE WHEN imports_prev_usd > 0 THEN imports_prev_usd END AS imports_prev_usd,
-             CASE WHEN imports_prev_usd > 0 AND imports_same_usd > 0
-                  THEN POWER(imports_same_usd / imports_prev_usd, {1.0 / span}) - 1 END
-               AS growth_pa,
-             n_products, top_product, top_product_opportunity_usd
-      FROM pt_m WHERE imports_usd > 0
-    )
-    SELECT * FROM pt_r
-    WHERE pair_share < {float(p.max_pair_share)} AND (growth_pa IS NULL OR growth_pa >= 0)
-    ORDER BY opportunity_usd DESC, importer
-    LIMIT {int(p.top_markets)}
-    """
+    {_ranked_markets(year=year, prev_year=prev_year, p=p)}"""
 
 
 def coverage_sql(a: str, b: str, *, years: Sequence[int] | None = None) -> str:

@@ -22,7 +22,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ecosec.engine.complementarity import _q, _totals_ctes
-from ecosec.engine.partnership import _SHARED_COLUMNS, PartnershipParams, _alternatives
+from ecosec.engine.partnership import (
+    _COVERAGE_COLUMNS,
+    _SHARED_COLUMNS,
+    PartnershipParams,
+    _alternatives,
+    _prev_year_sql,
+    _ranked_markets,
+)
 
 
 def _origin_ctes(a: str, b: str) -> str:
@@ -102,13 +109,7 @@ def derisking4_sql(a: str, b: str, *, year: int, p: PartnershipParams) -> str:
     SELECT dependent, partner, hs, year, risky_supplier, hhi_listed, listed_share, hhi_world,
            imports_usd / NULLIF(own_exports_usd, 0) AS import_export_ratio,
            imports_usd, imports_from_risky_usd, risky_share, partner_exports_usd,
-           partner_exports_to_dependent_usd, partner_rca,
-           GREATEST(partner_exports_usd - partner_exports_to_dependent_usd, 0)
-             AS partner_spare_usd,
-           LEAST(GREATEST(partner_exports_usd - partner_exports_to_dependent_usd, 0),
-                 imports_from_risky_usd) AS coverable_usd,
-           LEAST(GREATEST(partner_exports_usd - partner_exports_to_dependent_usd, 0),
-                 imports_from_risky_usd) / NULLIF(imports_from_risky_usd, 0) AS coverage_share
+           partner_exports_to_dependent_usd, partner_rca,{_COVERAGE_COLUMNS}
     FROM pt_row
     ORDER BY coverable_usd DESC, dependent, hs
     """
@@ -177,8 +178,7 @@ def third_markets4_sql(
     qa, qb = _q(a), _q(b)
     pair = f"({qa}, {qb})"
     years = [year] if prev_year is None else [prev_year, year]
-    py = "CAST(NULL AS INTEGER)" if prev_year is None else str(int(prev_year))
-    span = 1 if prev_year is None else max(1, int(year) - int(prev_year))
+    py = _prev_year_sql(prev_year)
     return f"""
     WITH {_totals_ctes(a, b, years=years)},
     {_origin_ctes(a, b)},
@@ -215,22 +215,7 @@ def third_markets4_sql(
              TOP_BY(hs, gap_usd) AS top_product, MAX(gap_usd) AS top_product_opportunity_usd
       FROM pt_mkg GROUP BY importer
     ),
-    pt_r AS (
-      SELECT importer, {int(year)} AS year, {py} AS prev_year, imports_usd, pair_exports_usd,
-             pair_exports_usd / NULLIF(imports_usd, 0) AS pair_share,
-             imports_usd - pair_exports_usd AS opportunity_usd,
-             CASE WHEN imports_prev_usd > 0 THEN imports_prev_usd END AS imports_prev_usd,
-             CASE WHEN imports_prev_usd > 0 AND imports_same_usd > 0
-                  THEN POWER(imports_same_usd / imports_prev_usd, {1.0 / span}) - 1 END
-               AS growth_pa,
-             n_products, top_product, top_product_opportunity_usd
-      FROM pt_m WHERE imports_usd > 0
-    )
-    SELECT * FROM pt_r
-    WHERE pair_share < {float(p.max_pair_share)} AND (growth_pa IS NULL OR growth_pa >= 0)
-    ORDER BY opportunity_usd DESC, importer
-    LIMIT {int(p.top_markets)}
-    """
+    {_ranked_markets(year=year, prev_year=prev_year, p=p)}"""
 
 
 def _codes(codes: Sequence[str]) -> str:
