@@ -13,6 +13,15 @@ from ecosec.engine.executor import sample_dir
 
 DATA = Path(__file__).parent / "data"
 
+# Names and descriptions that must reach a page escaped (tests/report, tests/web).
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "</script><script>alert(1)</script>",
+    "<!--<script>",
+    'Tom & Jerry\'s "ltd"',
+]
+
 
 def flows_of(store: Path) -> pd.DataFrame:
     """The canonical flows of a store as every reader sees them (the executor's view)."""
@@ -120,3 +129,28 @@ def make_store(root: Path, table: pd.DataFrame, *, side: str = "R", freq: str = 
         df[list(FLOWS_COLUMNS)].to_parquet(st.flows_path, index=False)
         st.manifest.update(describe(st))
     return root
+
+
+def assert_same_tables(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    *,
+    keys: list[str] | None = None,
+    label: str = "",
+    nonempty: bool = True,
+) -> None:
+    """Two engines' results are the same table: same columns and rows (in ``keys`` order
+    when given), codes, counts and flags equal, floats within a relative 1e-9 (sums may
+    differ in the last bits with summation order)."""
+    if keys:
+        a = a.sort_values(keys).reset_index(drop=True)
+        b = b.sort_values(keys).reset_index(drop=True)
+    assert list(a.columns) == list(b.columns) and len(a) == len(b), label
+    assert len(a) > 0 or not nonempty, label
+    for col in a.columns:
+        if pd.api.types.is_float_dtype(a[col]):
+            assert a[col].to_numpy() == pytest.approx(
+                b[col].astype(float).to_numpy(), rel=1e-9, nan_ok=True
+            ), (label, col)
+        else:
+            assert a[col].astype(str).tolist() == b[col].astype(str).tolist(), (label, col)

@@ -6,48 +6,35 @@ compared with a relative tolerance of 1e-9; codes, counts and flags must be equa
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 import ecosec
+from tests.conftest import assert_same_tables
 
 pytest.importorskip("pyspark")
 pytestmark = pytest.mark.spark
 
 
-def _same(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> None:
-    a = a.sort_values(keys).reset_index(drop=True)
-    b = b.sort_values(keys).reset_index(drop=True)
-    assert list(a.columns) == list(b.columns) and len(a) == len(b) > 0
-    for col in a.columns:
-        if pd.api.types.is_float_dtype(a[col]):
-            assert a[col].to_numpy() == pytest.approx(
-                b[col].astype(float).to_numpy(), rel=1e-9, nan_ok=True
-            ), col
-        else:
-            assert a[col].astype(str).tolist() == b[col].astype(str).tolist(), col
-
-
 def test_dependencies_duckdb_equals_spark() -> None:
     kw = {"year": 2024, "basket": "critical-minerals", "sample": True}
-    _same(
+    assert_same_tables(
         ecosec.dependencies("KOR", engine="duckdb", **kw),
         ecosec.dependencies("KOR", engine="spark", **kw),
-        ["importer", "hs6", "year"],
+        keys=["importer", "hs6", "year"],
     )
-    _same(
+    assert_same_tables(
         ecosec.dependencies("EU27", engine="duckdb", **kw),
         ecosec.dependencies("EU27", engine="spark", **kw),
-        ["importer", "hs6", "year"],
+        keys=["importer", "hs6", "year"],
     )
 
 
 def test_chokepoints_duckdb_equals_spark() -> None:
     kw = {"year": 2022, "basket": "critical-minerals", "sample": True}
-    _same(
+    assert_same_tables(
         ecosec.chokepoints(engine="duckdb", **kw),
         ecosec.chokepoints(engine="spark", **kw),
-        ["hs6", "year"],
+        keys=["hs6", "year"],
     )
 
 
@@ -55,15 +42,15 @@ def test_suppliers_and_rca_duckdb_equals_spark() -> None:
     # "On whom" nests the dependency table; it once failed on Spark (a CTE defined twice
     # after sqlglot moved nested CTEs to the top).
     kw = {"year": 2024, "basket": "critical-minerals", "sample": True}
-    _same(
+    assert_same_tables(
         ecosec.suppliers("KOR", engine="duckdb", **kw),
         ecosec.suppliers("KOR", engine="spark", **kw),
-        ["importer", "exporter", "year"],
+        keys=["importer", "exporter", "year"],
     )
-    _same(
+    assert_same_tables(
         ecosec.rca("KOR,JPN", engine="duckdb", **kw),
         ecosec.rca("KOR,JPN", engine="spark", **kw),
-        ["exporter", "hs6", "year"],
+        keys=["exporter", "hs6", "year"],
     )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pandas as pd
 import pytest
 import sqlglot
 from sqlglot import exp
@@ -21,6 +20,7 @@ from ecosec.engine import complementarity as c
 from ecosec.engine import partnership as pt
 from ecosec.engine import partnership_totals as p4
 from ecosec.engine.spark import to_spark_sql
+from tests.conftest import assert_same_tables
 
 P = pt.PartnershipParams()
 DEPS = [
@@ -86,11 +86,4 @@ def test_duckdb_equals_spark_on_the_sample() -> None:
     }
     for name, sql in queries.items():
         a, b = run(cat, sql, engine="duckdb"), run(cat, sql, engine="spark")
-        assert list(a.columns) == list(b.columns) and len(a) == len(b) > 0, name
-        for col in a.columns:
-            if pd.api.types.is_float_dtype(a[col]):
-                assert a[col].to_numpy() == pytest.approx(
-                    b[col].astype(float).to_numpy(), rel=1e-9, nan_ok=True
-                ), (name, col)
-            else:
-                assert a[col].astype(str).tolist() == b[col].astype(str).tolist(), (name, col)
+        assert_same_tables(a, b, label=name)

@@ -16,14 +16,8 @@ import pytest
 from ecosec.report import charts
 from ecosec.report.format import Col, table_html
 from ecosec.report.html import Section, render_page
+from tests.conftest import HOSTILE
 
-HOSTILE = [
-    "<script>alert(1)</script>",
-    '"><img src=x onerror=alert(1)>',
-    "</script><script>alert(1)</script>",
-    "<!--<script>",
-    'Tom & Jerry\'s "ltd"',
-]
 RAW = ("<script>alert(1)</script>", "<img src=x", "<!--", "</script><script>")
 
 

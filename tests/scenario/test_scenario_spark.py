@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import importlib.util
 
-import pandas as pd
 import pytest
 import sqlglot
 from sqlglot.errors import ErrorLevel
 
 from ecosec.api_scenario import SECTIONS, scenario
 from ecosec.engine.scenario import Params, scenario_sql, supplier_years_sql
+from tests.conftest import assert_same_tables
 
 PARAMS = [
     Params(supplier="CHN", hs=("811292", "850511"), year=2024, cut=1.0, targets=None,
@@ -38,17 +38,6 @@ def test_sql_transpiles_to_spark(p: Params, simple: bool) -> None:
         assert len(out) == 1 and out[0].startswith("WITH")
 
 
-def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    assert list(a.columns) == list(b.columns) and len(a) == len(b)
-    for col in a.columns:
-        if pd.api.types.is_float_dtype(a[col]):
-            assert a[col].to_numpy() == pytest.approx(
-                b[col].astype(float).to_numpy(), rel=1e-9, nan_ok=True
-            ), col
-        else:
-            assert a[col].astype(str).tolist() == b[col].astype(str).tolist(), col
-
-
 @pytest.mark.spark
 @pytest.mark.skipif(importlib.util.find_spec("pyspark") is None, reason="needs ecosec[spark]")
 def test_duckdb_equals_spark_on_sample() -> None:
@@ -62,5 +51,5 @@ def test_duckdb_equals_spark_on_sample() -> None:
     duck = scenario("CHN", engine="duckdb", **kw)  # type: ignore[arg-type]
     spark = scenario("CHN", engine="spark", **kw)  # type: ignore[arg-type]
     for name in SECTIONS:
-        _same(duck.section(name), spark.section(name))
+        assert_same_tables(duck.section(name), spark.section(name), label=name, nonempty=False)
     assert duck.notes == spark.notes

@@ -7,10 +7,10 @@ the last bits with summation order, so floats are compared with a relative toler
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 import ecosec.api_warning as ew
+from tests.conftest import assert_same_tables
 
 pytest.importorskip("pyspark")
 pytestmark = pytest.mark.spark
@@ -28,14 +28,4 @@ def test_alerts_duckdb_equals_spark(kw: dict[str, object]) -> None:
     a = ew.alerts(engine="duckdb", sample=True, **kw)  # type: ignore[arg-type]
     b = ew.alerts(engine="spark", sample=True, **kw)  # type: ignore[arg-type]
     assert a.attrs["series_periods"] == b.attrs["series_periods"] > 0
-    keys = ["importer", "exporter", "hs6", "signal", "start"]
-    a = a.sort_values(keys).reset_index(drop=True)
-    b = b.sort_values(keys).reset_index(drop=True)
-    assert len(a) == len(b) > 0
-    for col in a.columns:
-        if pd.api.types.is_float_dtype(a[col]):
-            assert a[col].to_numpy() == pytest.approx(
-                b[col].astype(float).to_numpy(), rel=1e-9, nan_ok=True
-            ), col
-        else:
-            assert a[col].astype(str).tolist() == b[col].astype(str).tolist(), col
+    assert_same_tables(a, b, keys=["importer", "exporter", "hs6", "signal", "start"])

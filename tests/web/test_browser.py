@@ -15,18 +15,14 @@ from typing import Any
 
 import pytest
 
+from ecosec.cli._brief import CHROMIUM_ARGS
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# The flags `ecosec brief --pdf` runs chromium with; Playwright adds --headless itself.
+ARGS = [a for a in CHROMIUM_ARGS if a != "--headless"]
 
 
 @pytest.fixture(scope="module")

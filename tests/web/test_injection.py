@@ -37,6 +37,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Message, Scope
 
 from ecosec.web.app import create_app
+from tests.conftest import HOSTILE
 from tests.web.conftest import assert_error_shape
 
 # Every parameter the app takes, with the valid value sent while another parameter is
@@ -321,14 +322,6 @@ async def test_country_form_redirects_within_one_segment(client: httpx.AsyncClie
 
 # ---------------------------------------------------------------------------------------
 # Hostile data and echoed text on the pages
-
-HOSTILE = [
-    "<script>alert(1)</script>",
-    '"><img src=x onerror=alert(1)>',
-    "</script><script>alert(1)</script>",
-    "<!--<script>",
-    'Tom & Jerry\'s "ltd"',
-]
 
 
 def _hostile(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:

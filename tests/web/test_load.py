@@ -13,9 +13,7 @@ and JSON encoding of up to ~100 kB bodies under concurrency.
 from __future__ import annotations
 
 import asyncio
-import socket
 import statistics
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -25,6 +23,7 @@ import httpx
 import pytest
 
 from ecosec.web.app import create_app
+from tests.web.conftest import uvicorn_on_loopback
 
 CLIENTS = 10
 SECONDS = 8.0
@@ -36,23 +35,9 @@ URLS = [f"/api/dependencies/{c}?basket=critical-minerals" for c in COUNTRIES] + 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    """uvicorn serving a fresh app (empty result cache) on a free loopback port."""
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start within 30 s"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    """A fresh app (empty result cache) on its own loopback server."""
+    with uvicorn_on_loopback(create_app()) as url:
+        yield url
 
 
 def _table_ok(body: Any) -> bool:
