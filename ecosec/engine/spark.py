@@ -7,6 +7,7 @@ setting (``ECOSEC_SPARK_MASTER``, default ``local[2]``).
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +25,16 @@ from ecosec.ingest.schema import FLOWS_SCHEMA, TOTALS_SCHEMA
 def to_spark_sql(sql: str) -> str:
     """DuckDB SQL → Spark SQL (sqlglot), ecosec's aggregates expanded for Spark."""
     tree = sqlglot.parse_one(sql, read="duckdb")
+    names: Counter[str] = Counter()
     for cte in tree.find_all(sqlglot.exp.CTE):
         cte.set("materialized", None)  # DuckDB's planner hint; Spark has no such syntax
-    spark_sql = tree.sql(dialect="spark")
-    # sqlglot moves nested CTEs to the top for Spark: a name used at two levels would
-    # then be defined twice, which Spark refuses. Engine queries use distinct names.
-    names = [c.alias for c in sqlglot.parse_one(spark_sql, read="spark").find_all(sqlglot.exp.CTE)]
-    twice = sorted({n for n in names if names.count(n) > 1})
+        names[cte.alias] += 1
+    # sqlglot moves nested CTEs to the top for Spark: a name used at two levels (here,
+    # anywhere in the tree) would then be defined twice, which Spark refuses.
+    twice = sorted(n for n, k in names.items() if k > 1)
     if twice:
         raise ValueError(f"engine query defines CTE {', '.join(twice)} twice for Spark")
-    return expand_aggregates(spark_sql, "spark")
+    return expand_aggregates(tree.sql(dialect="spark"), "spark")
 
 
 # Session-level SQL settings: set at start and again on each use, so that a change of
