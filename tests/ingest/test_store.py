@@ -82,14 +82,19 @@ def test_sigkill_midway_keeps_previous_version_and_rerun_succeeds(tmp_path: Path
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    # Kill while the year's data sits in staging: its copy (``*.csv.gz``, or ``*.csv``
+    # when extracted) lives for the whole conversion. The country table's CSV is also
+    # staged but removed within milliseconds, so it is not a reliable moment.
     staging = store / ".staging"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if staging.exists() and any(staging.rglob("*.csv")):
+    while time.monotonic() < deadline and proc.poll() is None:
+        if staging.exists() and any(staging.rglob("BACI_HS17_Y*.csv*")):
             break
-        time.sleep(0.02)
+        time.sleep(0.005)
+    alive = proc.poll() is None
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    assert alive, f"the ingest ended (exit {proc.returncode}) before it could be killed midway"
     # The store opens, lists the old version only, and its data read in full.
     pd.testing.assert_frame_equal(api.datasets(store=store), before)
     assert len(flows_of(store)) == 100
