@@ -78,8 +78,10 @@ def _label(col: str, a: str, b: str) -> str:
 def _display(s: api.Section, a: str, b: str) -> pd.DataFrame:
     """The terminal view: chosen columns, USD in millions, indices rounded, text cut."""
     df = s.table[[c for c in _SHOWN[s.name] if c in s.table.columns]].copy()
+    if df.empty:  # an empty section's columns may not be text; nothing to format
+        return df
     if "level" in df:
-        df["level"] = df["level"].str.slice(0, 3)
+        df["level"] = df["level"].astype(str).str.slice(0, 3)
     for col, width in (("product", 28), ("project", 60), ("evidence", 110), ("basis", 30)):
         if col in df:
             df[col] = df[col].astype(str).str.slice(0, width)

@@ -137,3 +137,17 @@ def test_errors_are_one_line_with_the_fix(args: list[str], message: str) -> None
     r = runner.invoke(app, ["partner", *args])
     assert r.exit_code == 2, r.output
     assert message in " ".join(r.output.split())
+
+
+def test_an_empty_section_prints_no_rows(cached: None) -> None:
+    # In 2024 Korea and Japan share no dependency on one supplier among the sample's
+    # semiconductor products (the API's table is empty); the terminal view used to
+    # crash on the empty table's untyped 'level' column.
+    p = _cached("KOR", "JPN", sample=True, year=2024, basket="semiconductors", engine=None)
+    assert p.section("shared").table.empty
+    r = runner.invoke(app, ["partner", "KOR", "JPN", "--basket", "semiconductors", "-y", "2024"])
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.stdout.split())
+    shared = out.split("3. Shared vulnerabilities")[1].split("4. Third markets")[0]
+    assert "(no rows: see the notes)" in shared
+    assert "7. Cooperation agenda" in out
