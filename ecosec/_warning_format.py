@@ -215,9 +215,10 @@ def _finish(df: pd.DataFrame, *, params: ew.AlertParams, freq: str) -> pd.DataFr
         else pd.Series(dtype=str)
     )
     df["importer_reported"] = df["importer_reported"].astype(bool)
-    df["tier"] = [
-        default_tier(d, bool(b)) for d, b in zip(df["dependency"], df["baskets"], strict=True)
-    ]
+    # The tier follows the dependency seen in the importer's own report; the 0.25 that
+    # stands in for an unknown one in the score does not make an alert tier B.
+    known = df["dependency"].where(df["importer_reported"])
+    df["tier"] = [default_tier(d, bool(b)) for d, b in zip(known, df["baskets"], strict=True)]
     df["cadence"] = df["tier"].map(dict(zip(TIERS, CADENCES, strict=True)))
     df["message"] = df.apply(_message, axis=1).astype(str) if len(df) else pd.Series(dtype=str)
     for col in ("periods", "flagged"):

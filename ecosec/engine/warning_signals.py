@@ -163,6 +163,8 @@ def events_sql(scope: Scope, p: AlertParams) -> str:
     periods are one event. The event's row carries its first flagged period (what
     moved, by how much, against which baseline) and its largest move (for severity).
     For a concentration event the supplier shown is the top supplier at its start.
+    Shares and HHIs are shown only from the importer's own report: computed from
+    exporters' reports alone they are not the importer's.
     Window functions only, so that every step reads the one before once (Spark
     recomputes a CTE at each reference).
     """
@@ -222,8 +224,11 @@ def events_sql(scope: Scope, p: AlertParams) -> str:
              e.peak_period, e.peak_current,
              e.v AS value_usd, e.yoy_v AS value_yoy, e.v_z AS value_z,
              e.yoy_q AS qty_yoy, e.q_z AS qty_z, e.yoy_uv AS unit_value_yoy, e.uv_z AS unit_value_z,
-             e.share_prev AS share_before, e.share AS share_now,
-             e.hhi_prev AS hhi_before, e.hhi AS hhi_now, e.imports_prev AS imports_before_usd,
+             CASE WHEN e.own = 1 THEN e.share_prev END AS share_before,
+             CASE WHEN e.own = 1 THEN e.share END AS share_now,
+             CASE WHEN e.own = 1 THEN e.hhi_prev END AS hhi_before,
+             CASE WHEN e.own = 1 THEN e.hhi END AS hhi_now,
+             e.imports_prev AS imports_before_usd,
              e.own = 1 AS importer_reported,
              e.move, {dep} AS dependency, ROUND(100.0 * SQRT(e.move * {dep}), 1) AS score,
              {", ".join(f"e.ev_{f} AS {f}" for f in FLAGS)}

@@ -267,3 +267,25 @@ def test_annual_years_are_each_sources_own(tmp_path: Path) -> None:
     a = _alerts(make_store(tmp_path / "a", table, freq="A"))
     assert sorted(a["signal"]) == ["concentration", "share collapse"]
     assert set(a["start"]) == {"2024"}
+
+
+def test_exporters_reports_alone_give_no_shares(tmp_path: Path) -> None:
+    """Korea's imports known only from JPN's and CHN's export reports (1.0m a month
+    each; JPN stops 281111 in 2019-07 and keeps reporting 370790): the stop is found,
+    but JPN's share of Korea's imports (1/2 of what the two exporters report) is not
+    Korea's own figure, so shares and HHIs are empty, the message says so, severity
+    uses the stated dependency of 0.25 (move 1 for a stop to zero: score
+    100 sqrt(1 x 0.25) = 50), and the tier is that of an unknown dependency (D, up
+    one to C for 281111, a semiconductor-basket product)."""
+    frames = [
+        series("JPN", step(1e6, 0.0, 201907)),
+        series("JPN", flat(), hs6="370790"),
+        series("CHN", flat()),
+    ]
+    store = make_store(tmp_path / "s", pd.concat(frames, ignore_index=True), side="X", freq="M")
+    jpn = _alerts(store).query("exporter == 'JPN' and hs6 == '281111'").iloc[0]
+    assert jpn["signal"] == "sudden stop" and not jpn["importer_reported"]
+    assert jpn[["share_before", "share_now", "hhi_before", "hhi_now"]].isna().all()
+    assert jpn["message"].endswith("shares unknown (only exporters' reports)")
+    assert jpn["dependency"] == 0.25 and jpn["score"] == pytest.approx(50.0)
+    assert (jpn["severity"], jpn["tier"]) == ("high", "C")
