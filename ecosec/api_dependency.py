@@ -20,6 +20,7 @@ from ecosec.engine.trade import hs_list, sql_list
 from ecosec.errors import BadInput, NoData, UnknownProduct, closest
 
 METHODS = ("geodep", "eu")
+_NO_YEARS = "no annual flows for these products in the loaded data; see `ecosec datasets`"
 
 DEPENDENCY_COLUMNS = [
     "importer", "hs6", "year", "imports_usd", "n_suppliers", "top_supplier", "top_share",
@@ -105,9 +106,9 @@ def resolve_years(
     if available is None:
         available = available_years(catalog, codes)
     if not available:
-        raise NoData("no annual flows for these products in the loaded data; see `ecosec datasets`")
+        raise NoData(_NO_YEARS)
     if year is None:
-        return [available[-1]]
+        return [broad_year(catalog, codes, among=available) or available[-1]]
     wanted = [int(year)] if isinstance(year, int | str) else [int(y) for y in year]
     missing = [y for y in wanted if y not in available]
     if missing:
@@ -118,25 +119,49 @@ def resolve_years(
     return wanted
 
 
-def latest_import_year(
-    catalog: Catalog, importer: dep.Importer, codes: list[str] | None, *, default: int
-) -> int:
-    """The latest year with annual imports into ``importer`` (of ``codes``): the default
-    year of a country's tables. The data's latest year may hold other reporters only (a
-    partial Comtrade year); ``default`` when the importer is every country."""
-    if not importer.members:
-        return default
-    members = sql_list(importer.members)
-    outside = f"AND exporter NOT IN {members}" if importer.is_group else ""
+def broad_year(
+    catalog: Catalog, codes: list[str] | None, *, where: str = "", among: Sequence[int]
+) -> int | None:
+    """The latest year in ``among`` whose annual flows (of ``codes``, matching the SQL
+    condition ``where``) link at least half as many (importer, exporter) pairs as its
+    best-covered year: the default year of a table. A year only a few reporters have
+    published yet (the sample's Comtrade 2025–26) is not taken for a full one. Pairs,
+    not rows: a source of one partner's every product (Korea's imports from Japan
+    2018–2020 in the sample) is deep, not broad. None when ``among`` holds no flows.
+    """
     what = f"AND hs6 IN {hs_list(codes)}" if codes else ""
     df = run(
         catalog,
-        f"SELECT MAX(period) AS year FROM flows WHERE freq = 'A' AND importer IN {members} "
-        f"AND exporter <> importer {outside} {what}",
+        "SELECT period AS year, COUNT(DISTINCT importer || exporter) AS n FROM flows "
+        f"WHERE freq = 'A' AND exporter <> importer AND value_usd > 0 {what} {where} "
+        "GROUP BY period",
         engine="duckdb",
     )
-    found = df["year"].iloc[0]
-    return default if pd.isna(found) else int(found)
+    wanted = {int(y) for y in among}
+    counts = {int(y): int(n) for y, n in zip(df["year"], df["n"], strict=True) if y in wanted}
+    if not counts:
+        return None
+    best = max(counts.values())
+    return max(y for y, n in counts.items() if 2 * n >= best)
+
+
+def latest_import_year(
+    catalog: Catalog, importer: dep.Importer, codes: list[str] | None, *, available: list[int]
+) -> int:
+    """The default year of an importer's table: the latest year of broad coverage
+    (:func:`broad_year`) of its annual imports (of ``codes``), or of all flows when the
+    importer is every country or imports none of them."""
+    if not available:
+        raise NoData(_NO_YEARS)
+    if importer.members:
+        members = sql_list(importer.members)
+        outside = f"AND exporter NOT IN {members}" if importer.is_group else ""
+        found = broad_year(
+            catalog, codes, where=f"AND importer IN {members} {outside}", among=available
+        )
+        if found is not None:
+            return found
+    return broad_year(catalog, codes, among=available) or available[-1]
 
 
 def resolve_importer(country: str | None) -> dep.Importer:
@@ -285,16 +310,18 @@ def _run_dependency(
 ) -> tuple[pd.DataFrame, list[int]]:
     """The dependency (or "on whom") query for the inputs, checked; (result, years).
 
-    Without a year, a country's table is for its latest year of imports."""
+    Without a year, a country's table is for its latest broadly covered year of imports
+    (:func:`latest_import_year`)."""
     if method not in METHODS:
         raise BadInput(f"method {method!r} is not known; {closest(method, list(METHODS))}")
     catalog = open_catalog(store, sample=sample)
     importer = resolve_importer(country)
     codes = resolve_codes(catalog, basket=basket, hs=hs)
     in_data = available_years(catalog, codes)
-    years = resolve_years(catalog, codes, year, available=in_data)
     if year is None:
-        years = [latest_import_year(catalog, importer, codes, default=years[0])]
+        years = [latest_import_year(catalog, importer, codes, available=in_data)]
+    else:
+        years = resolve_years(catalog, codes, year, available=in_data)
     sql = dep.dependency_sql(
         importer,
         hs=codes,

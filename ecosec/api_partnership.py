@@ -263,7 +263,8 @@ def partnership(
     year
         The year analysed; default: the latest year in which the data show both
         countries exporting to at least half as many partners as in their best-covered
-        year (so a year holding only a partial source is not taken for a full one).
+        year, and the flows of either linking at least half as many country pairs (so a
+        year holding only a partial source is not taken for a full one).
     basket
         Restrict every section to one strategic basket (``ecosec baskets``); default:
         all products, with an overview row per basket.

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ecosec import refdata, settings
 from ecosec._records import records
-from ecosec.api_dependency import add_names, resolve_codes
+from ecosec.api_dependency import add_names, broad_year, resolve_codes
 from ecosec.engine import scenario as sc
 from ecosec.engine.executor import Catalog, is_simple, open_catalog, run
 from ecosec.errors import BadInput, NoData, UnknownCountry
@@ -205,8 +205,9 @@ def _year(
     targets: tuple[str, ...] | None,
     year: int | None,
 ) -> int:
-    """The year asked for, checked; by default the latest year in which the supplier
-    sells the products to the targets (or anyone), annual data preferred to months."""
+    """The year asked for, checked; by default the latest year of broad coverage in
+    which the supplier sells the products to the targets (or anyone), annual data
+    preferred to months."""
     if year is not None and (
         isinstance(year, bool) or not isinstance(year, int | str) or not str(year).isdigit()
     ):
@@ -224,8 +225,10 @@ def _year(
             "only); check the products (`ecosec baskets`), targets or data (`ecosec datasets`)"
         )
     if year is None:
+        # The latest year of broad coverage of the products' trade (the cover comes from
+        # every exporter), among those with the supplier's sales in annual flows.
         annual = [int(y) for y in found.loc[found["annual"] == 1, "year"]]
-        return max(annual or years)
+        return broad_year(catalog, codes, among=annual) or max(annual or years)
     if int(year) not in years:
         raise NoData(
             f"{supplier} sells none of {what}{whom} in {year} in the loaded data; "

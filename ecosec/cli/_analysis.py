@@ -12,7 +12,8 @@ from ecosec.cli._app import Fmt, Out, Store, app
 from ecosec.cli._output import emit, handle_errors
 
 Year = Annotated[
-    int | None, typer.Option("--year", "-y", help="Year (default: the latest in the data).")
+    int | None,
+    typer.Option("--year", "-y", help="Year (default: the latest broadly covered year)."),
 ]
 Basket = Annotated[
     str | None,

@@ -63,7 +63,8 @@ def brief(
         str | None, typer.Option("--basket", "-b", help="Limit to one strategic basket.")
     ] = None,
     year: Annotated[
-        int | None, typer.Option("--year", "-y", help="Year (default: latest).")
+        int | None,
+        typer.Option("--year", "-y", help="Year (default: the latest broadly covered year)."),
     ] = None,
     pdf: Annotated[
         bool, typer.Option("--pdf", help="Also print a PDF next to the HTML (needs chromium).")

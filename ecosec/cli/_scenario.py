@@ -112,7 +112,11 @@ def scenario(
     ] = None,
     year: Annotated[
         int | None,
-        typer.Option("--year", "-y", help="Year of the trade structure (default: latest)."),
+        typer.Option(
+            "--year",
+            "-y",
+            help="Year of the trade structure (default: the latest broadly covered).",
+        ),
     ] = None,
     redirect: Annotated[
         float,

@@ -380,10 +380,12 @@ def third_markets_sql(
 
 
 def coverage_sql(a: str, b: str, *, years: Sequence[int] | None = None) -> str:
-    """Per year of flows: how broadly each of a and b exports (distinct importers).
+    """Per year of flows: how broadly each of a and b exports (distinct importers), and
+    how many (importer, exporter) pairs the flows of either, in or out, link.
 
     The default year of a partnership is the latest whose breadth for the weaker of
-    the two is at least half its best year's (see ``ecosec.api_partnership``).
+    the two, and whose pairs, are at least half their best year's (see
+    ``ecosec.api_partnership``).
     """
     qa, qb = _q(a), _q(b)
     ys = f"AND period IN {year_list(years)}" if years else ""
@@ -391,8 +393,11 @@ def coverage_sql(a: str, b: str, *, years: Sequence[int] | None = None) -> str:
     SELECT CASE WHEN freq = 'A' THEN period ELSE CAST(FLOOR(period / 100) AS INTEGER) END
              AS year,
            COUNT(DISTINCT CASE WHEN exporter = {qa} THEN importer END) AS a_partners,
-           COUNT(DISTINCT CASE WHEN exporter = {qb} THEN importer END) AS b_partners
-    FROM flows WHERE exporter IN ({qa}, {qb}) {ys}
+           COUNT(DISTINCT CASE WHEN exporter = {qb} THEN importer END) AS b_partners,
+           COUNT(DISTINCT CASE WHEN exporter <> importer THEN importer || exporter END)
+             AS pairs
+    FROM flows
+    WHERE (exporter IN ({qa}, {qb}) OR importer IN ({qa}, {qb})) AND value_usd > 0 {ys}
     GROUP BY 1 ORDER BY 1
     """
 

@@ -192,13 +192,16 @@ class Context:
 
 def _broad_years(cov: pd.DataFrame) -> list[int]:
     """Years in which both countries export to at least half as many partners as in
-    the best-covered year (the weaker of the two counting)."""
+    the best-covered year (the weaker of the two counting) and their flows, in or out,
+    link at least half as many country pairs (a year holding a few sources of either's
+    trade, such as the sample's 2025 for Korea–USA, has the partners but not the pairs)."""
     if cov.empty:
         return []
     score = cov[["a_partners", "b_partners"]].min(axis=1)
     if score.max() <= 0:
         score = cov["a_partners"] + cov["b_partners"]
-    return sorted(int(y) for y in cov.loc[score >= score.max() / 2, "year"])
+    broad = (score >= score.max() / 2) & (cov["pairs"] >= cov["pairs"].max() / 2)
+    return sorted(int(y) for y in cov.loc[broad, "year"])
 
 
 def _product(code: object) -> str:

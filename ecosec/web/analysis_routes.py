@@ -14,7 +14,10 @@ from ecosec.web.app import WebConfig, run_query, table_response
 
 router = APIRouter(prefix="/api", tags=["api"])
 
-Year = Annotated[int | None, Query(ge=1950, le=2100, description="Year; default the latest.")]
+Year = Annotated[
+    int | None,
+    Query(ge=1950, le=2100, description="Year; default the latest broadly covered year."),
+]
 Basket = Annotated[str | None, Query(max_length=40, description="Strategic basket name.")]
 Codes = Annotated[
     str | None,

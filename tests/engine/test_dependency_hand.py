@@ -155,3 +155,24 @@ def test_errors_list_what_is_available(small: Path) -> None:
         api.dependencies(A, hs="999999", store=small)
     with pytest.raises(NoData, match="imports none"):
         api.dependencies("JPN", year=2022, store=small)
+
+
+def test_default_year_is_the_latest_broadly_covered(tmp_path: Path) -> None:
+    """2022: six (importer, exporter) pairs trade 850511 (KOR from CHN, USA, JPN; DEU
+    from CHN, USA, JPN). 2023: only DEU's imports from CHN are in (one pair: 1 < 6/2, a
+    year a few reporters have published). 2021: KOR buys 100 products from JPN alone
+    (one pair, 100 rows: deep, not broad). By hand, the default year is 2022 for every
+    table, for KOR (3 suppliers in 2022 against 1 in 2021) and for all importers; a
+    year asked for explicitly is still used."""
+    rows = [(2022, e, i, "850511", 10.0) for i in (A, "DEU") for e in ("CHN", "USA", "JPN")]
+    rows += [(2023, "CHN", "DEU", "850511", 10.0)]
+    rows += [(2021, "JPN", A, f"{280000 + k:06d}", 1.0) for k in range(100)]
+    table = pd.DataFrame(rows, columns=["period", "exporter", "importer", "hs6", "value_usd"])
+    store = make_store(tmp_path / "s", table)
+    assert api.dependencies(A, store=store)["year"].unique().tolist() == [2022]
+    assert api.dependencies(None, store=store)["year"].unique().tolist() == [2022]
+    assert api.chokepoints(store=store)["year"].unique().tolist() == [2022]
+    assert api.rca(store=store)["year"].unique().tolist() == [2022]
+    assert api.chokepoints(year=2023, store=store)["year"].unique().tolist() == [2023]
+    # DEU's own imports: 3 pairs in 2022, 1 in 2023 -> 2022 as well.
+    assert api.dependencies("DEU", store=store)["year"].unique().tolist() == [2022]

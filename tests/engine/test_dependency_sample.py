@@ -181,3 +181,32 @@ def test_default_year_is_the_importers_latest() -> None:
     # Same rows and figures (sums may differ in the last bit with thread order).
     pd.testing.assert_frame_equal(d, ecosec.dependencies("KOR", year=2024, sample=True), rtol=1e-12)
     assert set(ecosec.suppliers("KOR", sample=True)["year"]) == {2024}
+
+
+def test_default_year_skips_the_samples_partial_years() -> None:
+    """The sample's 2025 and 2026 annual flows are Comtrade years few reporters have
+    published (the monthly sources aside). Counted independently here with pandas from
+    the sample's Parquet files: (importer, exporter) pairs per year, over every annual
+    flow; the latest year with at least half the best year's pairs is 2024, and Korea's
+    own imports (suppliers per year) give 2024 too, not 2020, the year of its 4,000
+    products from Japan alone. The tables, the partnership and the scenario agree."""
+    from pathlib import Path
+
+    files = sorted((Path(ecosec.__file__).parent / "sample").glob("*.flows.parquet"))
+    flows = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    annual = flows[(flows["freq"] == "A") & (flows["exporter"] != flows["importer"])]
+    annual = annual[annual["value_usd"] > 0]
+
+    def broad(df: pd.DataFrame) -> int:
+        pairs = df.groupby("period")[["importer", "exporter"]].apply(
+            lambda g: len(g.drop_duplicates())
+        )
+        return int(pairs[2 * pairs >= pairs.max()].index.max())
+
+    assert broad(annual) == 2024 and annual["period"].max() == 2026
+    assert broad(annual[annual["importer"] == "KOR"]) == 2024
+    assert ecosec.dependencies(None, sample=True)["year"].unique().tolist() == [2024]
+    assert ecosec.dependencies("KOR", sample=True)["year"].unique().tolist() == [2024]
+    assert ecosec.chokepoints(sample=True)["year"].unique().tolist() == [2024]
+    assert ecosec.partnership("KOR", "USA", sample=True).year == 2024
+    assert ecosec.scenario("CHN", sample=True).assumptions["year"] == 2024
