@@ -75,7 +75,7 @@ _ALL = (
     Setting(
         "web-row-limit",
         "5000",
-        "Most rows the web API returns in one page or one CSV download.",
+        "Most rows the web API returns in one JSON page (CSV downloads are whole tables).",
     ),
     Setting(
         "web-timeout",

@@ -33,6 +33,11 @@ def _blank(v: str | None) -> str | None:
     return v.strip() or None if v is not None else None
 
 
+def _codes(v: str | None) -> str | None:
+    """A comma-separated list as typed ("KOR, JPN") in the form the JSON twins accept."""
+    return ",".join(p.strip() for p in v.split(",") if p.strip()) or None if v else None
+
+
 @router.get("/partner/{a}/{b}", response_class=HTMLResponse)
 async def partner_page(
     request: Request,
@@ -49,7 +54,8 @@ async def partner_page(
     an, bn = refdata.country_name(p.a), refdata.country_name(p.b)
     sections = [
         Section("about", f"{an} and {bn}, {p.year}",
-                twin_links(f"/api/partnership/{p.a}/{p.b}", {"year": year, "basket": basket}),
+                twin_links(f"/api/partnership/{p.a}/{p.b}", {"year": year, "basket": basket}, csv=False)
+                + '<p class="note">Each section below links its own table as CSV.</p>',
                 intro="Each section: verdicts from the numbers, the table, what the data cannot answer."),
     ]  # fmt: skip
     for name in SECTION_NAMES:
@@ -142,9 +148,9 @@ async def scenario_page(
             shortfall=short,
             title="Lost → covered by other exporters → shortfall (USD)",
         )
-        params = {"supplier": supplier, "products": _blank(products), "basket": _blank(basket),
-                  "cut": cut, "targets": _blank(targets), "year": year, "redirect": redirect,
-                  "partners": _blank(partners)}  # fmt: skip
+        params = {"supplier": supplier.strip(), "products": _codes(products),
+                  "basket": _blank(basket), "cut": cut, "targets": _codes(targets), "year": year,
+                  "redirect": redirect, "partners": _codes(partners)}  # fmt: skip
         notes = "".join(f'<p class="note">{escape(n)}</p>' for n in s.notes)
         sections += [
             Section("result", f"Result: {s.assumptions['supplier_name']} cuts {cut:.0%}, "
@@ -226,7 +232,8 @@ async def alerts_page(
                 y_title="imports (USD)",
             )  # fmt: skip
             chart = charts.chart_html(spec, "chart-alert")
-    params = {"country": country, "since": since, "until": until}
+    params = {"country": _codes(country), "since": _blank(since), "until": _blank(until),
+              "basket": _blank(basket), "by_supplier": "true" if by_supplier else None}  # fmt: skip
     sections = [
         Section("form", "Alerts", form + twin_links("/api/alerts", params),
                 intro=f"{len(df)} alerts over {n:,} series-periods judged ({rate} per 1,000)."),

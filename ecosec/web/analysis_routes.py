@@ -113,6 +113,9 @@ async def alerts_route(
     since: Annotated[str | None, Query(max_length=7, pattern=r"^\d{4}(-?\d{1,2})?$")] = None,
     until: Annotated[str | None, Query(max_length=7, pattern=r"^\d{4}(-?\d{1,2})?$")] = None,
     min_severity: Annotated[str, Query(pattern="^(low|medium|high)$")] = "low",
+    by_supplier: Annotated[
+        bool, Query(description="Group the alerts by supplier country (as the page can).")
+    ] = False,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100_000)] = 100,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
@@ -124,7 +127,7 @@ async def alerts_route(
         request,
         lambda: alerts(
             country=country, basket=basket, hs=hs, supplier=supplier, since=since, until=until,
-            min_severity=min_severity, store=cfg.store,
+            min_severity=min_severity, by_supplier=by_supplier, store=cfg.store,
         ),
     )  # fmt: skip
     return table_response(

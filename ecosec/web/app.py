@@ -18,6 +18,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import pandas as pd
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -48,6 +50,30 @@ class WebConfig:
 def error_body(status: int, kind: str, message: str) -> dict[str, Any]:
     """The one JSON error shape of the API."""
     return {"error": {"status": status, "type": kind, "message": message}}
+
+
+def error_response(request: Request, status: int, kind: str, message: str) -> Response:
+    """The error in the API's one JSON shape, or, for a browser asking for a dashboard
+    page (not ``/api``, ``Accept: text/html``), the same message as a page with the
+    navigation, so a mistyped country is not a screen of raw JSON."""
+    wants_page = "text/html" in request.headers.get("accept", "")
+    if wants_page and not request.url.path.startswith("/api"):
+        from ecosec.report.html import Section, render_page
+        from ecosec.web.pages import NAV
+
+        body = (
+            f'<p class="error">{escape(message)}</p>'
+            '<p class="note">Go back and change the request, or start again from '
+            '<a href="/">the home page</a>.</p>'
+        )
+        page = render_page(
+            title="ecosec: the request could not be answered",
+            subtitle=f"{status} · {kind}",
+            sections=[Section("error", "What went wrong", body)],
+            nav=NAV,
+        )
+        return HTMLResponse(page, status_code=status)
+    return JSONResponse(error_body(status, kind, message), status_code=status)
 
 
 def _status(exc: EcosecError) -> int:
@@ -74,15 +100,20 @@ def table_response(
     fmt: str,
     meta: dict[str, Any] | None = None,
 ) -> Response:
-    """A table as paginated JSON, or whole (up to the row limit) as CSV."""
+    """A table as paginated JSON (pages of at most the row limit), or whole as CSV: a
+    download is the complete table, never silently cut (its row count is in the
+    ``X-Total-Rows`` header)."""
     cfg: WebConfig = request.app.state.config
     if fmt == "csv":
         buf = io.StringIO()
-        df.head(cfg.row_limit).to_csv(buf, index=False)
+        df.to_csv(buf, index=False)
         return Response(
             buf.getvalue(),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{_filename(name)}.csv"'},
+            headers={
+                "Content-Disposition": f'attachment; filename="{_filename(name)}.csv"',
+                "X-Total-Rows": str(len(df)),
+            },
         )
     if fmt != "json":
         raise BadInput(f"format {fmt!r} is not known; allowed: json, csv")
@@ -192,10 +223,14 @@ def create_app(
     timeout_s: float | None = None,
 ) -> FastAPI:
     """The ecosec web application (``ecosec serve`` runs it with uvicorn)."""
-    app = FastAPI(
+    app = FastAPIOffline(
         title="ecosec",
         description="Economic-security analysis of international trade: JSON API and dashboard.",
         version="0.1.0",
+        favicon_url="/favicon.ico",
+        redoc_url=None,  # ReDoc fetches its logo from cdn.redoc.ly; /docs is enough
+        # Swagger UI would ask validator.swagger.io about the schema: nothing leaves.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.cache = ResultCache()
     app.state.inflight = {}
@@ -206,21 +241,21 @@ def create_app(
     )
 
     @app.exception_handler(EcosecError)
-    async def _ecosec_error(request: Request, exc: EcosecError) -> JSONResponse:
+    async def _ecosec_error(request: Request, exc: EcosecError) -> Response:
         status = 504 if isinstance(exc, QueryTimeout) else _status(exc)
-        return JSONResponse(error_body(status, type(exc).__name__, str(exc)), status_code=status)
+        return error_response(request, status, type(exc).__name__, str(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         parts = []
         for e in exc.errors():
             where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("query", "path"))
             parts.append(f"{where}: {e.get('msg', 'invalid')}")
         msg = "; ".join(parts) + " (see /docs for the parameters)"
-        return JSONResponse(error_body(400, "BadInput", msg), status_code=400)
+        return error_response(request, 400, "BadInput", msg)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         msg = (
             str(exc.detail)
             if exc.status_code != 404
@@ -229,9 +264,7 @@ def create_app(
                 "see / for the pages and /docs for the API"
             )
         )
-        return JSONResponse(
-            error_body(exc.status_code, "HTTPError", msg), status_code=exc.status_code
-        )
+        return error_response(request, exc.status_code, "HTTPError", msg)
 
     @app.middleware("http")
     async def _limit_body(

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from ecosec import api, api_dependency, refdata
+from ecosec.errors import BadInput
 from ecosec.report import charts
 from ecosec.report.format import Col, table_html, usd
 from ecosec.report.html import Section, render_page
@@ -37,15 +38,13 @@ def _store(request: Request) -> object:
     return cfg.store
 
 
-def twin_links(api_path: str, params: Mapping[str, object]) -> str:
-    """Links to the page's JSON twin and its CSV download."""
+def twin_links(api_path: str, params: Mapping[str, object], *, csv: bool = True) -> str:
+    """Links to the page's JSON twin and (when it is one table, ``csv``) its CSV download."""
     q = {k: v for k, v in params.items() if v not in (None, "")}
     base = f"{api_path}?{urlencode(q)}" if q else api_path
     sep = "&" if q else "?"
-    return (
-        f'<p class="note">Data: <a href="{escape(base)}">JSON</a> · '
-        f'<a href="{escape(base + sep + "format=csv")}">CSV download</a></p>'
-    )
+    download = f' · <a href="{escape(base + sep + "format=csv")}">CSV download</a>' if csv else ""
+    return f'<p class="note">Data: <a href="{escape(base)}">JSON</a>{download}</p>'
 
 
 def page(request: Request, title: str, sections: list[Section], subtitle: str = "") -> HTMLResponse:
@@ -79,7 +78,7 @@ async def home(request: Request) -> HTMLResponse:
     forms = (
         """
 <form action="/country" method="get"><label>Country or group (ISO3, EU27…)
-<input name="code" value="KOR" size="8" required pattern="[A-Za-z0-9 ,-]{2,40}"></label>
+<input name="code" value="KOR" size="8" required pattern="[A-Za-z0-9 \\-]{2,40}"></label>
 <label>Basket <select name="basket">"""
         + "".join(f'<option value="{escape(b)}">{escape(b)}</option>' for b in refdata.baskets())
         + """</select></label><button>Show dependencies</button></form>
@@ -129,6 +128,11 @@ async def country(
 ) -> HTMLResponse:
     store = _store(request)
     basket = basket or "critical-minerals"
+    if "," in code or code.strip().lower() in ("", "all", "*"):
+        raise BadInput(
+            f"{code!r}: a country page shows one country or group (KOR, EU27…); compare two "
+            "with /partner/A/B, or get several as a table from /api/dependencies/A,B"
+        )
     deps = await run_query(
         request,
         lambda: api_dependency.dependencies(code, year=year, basket=basket, store=store),  # type: ignore[arg-type]

@@ -43,6 +43,21 @@ async def test_dependencies_csv_download(client: httpx.AsyncClient) -> None:
     assert len(df) == 30 and "850511" in set(df["hs6"])
 
 
+async def test_csv_is_the_whole_table_past_the_page_limit() -> None:
+    # With a row limit of 10, the 30-row table is refused as one JSON page but
+    # downloads whole as CSV (it used to be cut at the limit without a word).
+    from ecosec.web.app import create_app
+
+    app = create_app(row_limit=10)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        params = {"basket": "critical-minerals", "year": 2024}
+        r = await c.get("/api/dependencies/KOR", params={**params, "format": "csv"})
+        assert r.status_code == 200 and r.headers["x-total-rows"] == "30"
+        assert len(pd.read_csv(io.StringIO(r.text))) == 30
+        r = await c.get("/api/dependencies/KOR", params={**params, "page_size": 30})
+        assert_error_shape(r, 400, "BadInput")
+
+
 async def test_group_and_eu_method(client: httpx.AsyncClient) -> None:
     r = await client.get(
         "/api/dependencies/EU27", params={"basket": "critical-minerals", "method": "eu"}

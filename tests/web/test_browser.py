@@ -147,3 +147,29 @@ def test_brief_prints_to_pdf(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     pdf = out.with_suffix(".pdf")
     assert pdf.read_bytes()[:4] == b"%PDF" and pdf.stat().st_size > 50_000
+
+
+def test_api_docs_render_offline(browser: Any, live_server: str) -> None:
+    """/docs (Swagger UI) renders the API's routes from the server alone: every request
+    off the loopback server is refused and none is made."""
+    elsewhere: list[str] = []
+
+    def block(route: Any) -> None:
+        if route.request.url.startswith(live_server):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("**/*", block)
+    page.goto(live_server + "/docs")
+    page.wait_for_selector(".opblock-summary-path", timeout=20000)
+    assert "/api/dependencies/{country}" in page.content()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "api-docs.png"))
+    assert errors == []
+    page.close()
+    assert elsewhere == []
