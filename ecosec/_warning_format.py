@@ -147,6 +147,18 @@ def _amount(value: float, what: str) -> str:
     return f"{prefix}{value:,.0f}{unit}"
 
 
+def _pct(v: float) -> str:
+    """A share for a sentence: whole percent, one decimal under 1 % (not "0%" for a
+    small but real share), "under 0.1%" below that.
+
+    >>> _pct(0.43), _pct(0.004), _pct(0.0004), _pct(0.0)
+    ('43%', '0.4%', 'under 0.1%', '0%')
+    """
+    if v == 0 or v >= 0.01:
+        return f"{v:.0%}"
+    return f"{v:.1%}" if v >= 0.001 else "under 0.1%"
+
+
 def _message(row: pd.Series) -> str:
     what = str(row["what"])
     moved = {"value_usd": "value", "qty_t": "volume", "share": "share", "hhi": "HHI"}.get(
@@ -173,11 +185,11 @@ def _message(row: pd.Series) -> str:
         text += f"; HHI {row['hhi_before']:.2f} to {row['hhi_now']:.2f}"
     elif rising and row["importer_reported"]:
         text += (
-            f"; its share of these imports went from {row['share_before']:.0%} "
-            f"to as much as {row['dependency']:.0%}"
+            f"; its share of these imports went from {_pct(row['share_before'])} "
+            f"to as much as {_pct(row['dependency'])}"
         )
     elif pd.notna(row["share_before"]):
-        text += f"; it supplied {row['share_before']:.0%} of these imports before"
+        text += f"; it supplied {_pct(row['share_before'])} of these imports before"
     elif not row["importer_reported"]:
         text += "; shares unknown (only exporters' reports)"
     if row["status"] == "ongoing":

@@ -90,7 +90,7 @@ RULES = {
     "substitution_rows": (
         f"the {sc.TOP_EXPORTERS} largest alternative exporters per importer and product "
         "are listed; the others of each stage are summed in one row (exporter empty, "
-        "n_exporters = how many)"
+        "exporter_name 'N other exporters', n_exporters = N)"
     ),
     "shares": (
         "supplier_share and lost_share divide by the importer's imports of the product "
@@ -273,6 +273,12 @@ def _tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     pair["alt_third_usd"] = pair["alt_third_usd"].fillna(0.0)
     exposure = pair.sort_values(["lost_usd", "importer", "hs6"], ascending=[False, True, True])
     subs = parts["substitution"]
+    # A stage's remaining exporters are summed in one row (exporter empty): name it so
+    # a table shows what the row is.
+    others = subs["exporter"].isna()
+    subs.loc[others, "exporter_name"] = [
+        f"{n} other exporter{'s' if n != 1 else ''}" for n in subs.loc[others, "n_exporters"]
+    ]
     subs = subs.sort_values(
         ["importer", "hs6", "n_exporters", "covered_usd", "exporter"],
         ascending=[True, True, True, False, True],

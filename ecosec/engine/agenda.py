@@ -268,6 +268,14 @@ def _market(df: pd.DataFrame, a: str, b: str) -> list[dict[str, object]]:
     return out
 
 
+def rank_key(r: dict[str, object]) -> tuple[float, str, str, str]:
+    """Sort key of a project: value to the cent (largest first), then kind, products and
+    text. Sums of the same flows can differ in their last bit from run to run (parallel
+    aggregation); two projects of equal value must not swap ranks between requests."""
+    value = round(_f(r["value_usd"]) or 0.0, 2)
+    return (-value, str(r["kind"]), str(r["products"]), str(r["project"]))
+
+
 def agenda(
     a: str,
     b: str,
@@ -293,9 +301,9 @@ def agenda(
     items: list[dict[str, object]] = []
     for build, df in builders:
         found = build(df, a, b) if len(df) else []
-        found.sort(key=lambda r: -(_f(r["value_usd"]) or 0.0))
+        found.sort(key=rank_key)
         items += found[:per_kind]
-    items.sort(key=lambda r: -(_f(r["value_usd"]) or 0.0))
+    items.sort(key=rank_key)
     for i, item in enumerate(items, start=1):
         item["rank"] = i
     return pd.DataFrame(items, columns=AGENDA_COLUMNS)

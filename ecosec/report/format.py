@@ -60,6 +60,19 @@ def cell(v: Any, kind: Kind) -> str:
     return str(v)
 
 
+def product_label(hs: pd.Series, product: pd.Series, width: int = 40) -> pd.Series:
+    """Chart labels for products: the code first, then the name cut to ``width``, so
+    a chart that shortens a long label never hides the code (two LPG codes stay apart).
+
+    >>> product_label(pd.Series(["271112"]), pd.Series(["Petroleum gases: propane"]), 9).iloc[0]
+    '271112 Petroleum…'
+    """
+    name = product.fillna("").astype(str)
+    more = name.str.len().gt(width).map({True: "…", False: ""})
+    cut = name.str.slice(0, width).str.rstrip() + more
+    return hs.astype(str) + " " + cut
+
+
 def table_html(df: pd.DataFrame, cols: list[Col], *, empty: str, limit: int | None = 25) -> str:
     """An HTML table of ``df``'s ``cols`` (escaped), or ``empty`` explained in a paragraph."""
     if df.empty:

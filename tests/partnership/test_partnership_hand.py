@@ -8,6 +8,7 @@ world-coverage rule is lowered to one flow between third countries
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -294,3 +295,18 @@ def test_hs4_totals_screen_and_rca(tmp_path: Path) -> None:
     assert r["partner_rca"] == pytest.approx(2.0)
     # No bilateral flows at all: section 1 says which dataset would answer.
     assert any("ecosec ingest baci" in n for n in p.section("complementarity").notes)
+
+
+def test_agenda_rank_ignores_last_bit_noise() -> None:
+    """Two projects worth the same (the USA-KOR critical-minerals case: 1,023,826,806.65
+    each, computed by two sums that differ in the last bit from run to run) rank in the
+    same order whichever sum comes out larger: by kind, products and text after value."""
+    from ecosec.engine.agenda import rank_key
+
+    x = 1_023_826_806.65
+    a = {"value_usd": x, "kind": "supply", "products": "280530", "project": "p"}
+    b = {"value_usd": x, "kind": "shared", "products": "280530", "project": "q"}
+    bump = {**b, "value_usd": math.nextafter(x, 2 * x)}
+    assert sorted([a, bump], key=rank_key)[0]["kind"] == "shared"
+    assert sorted([bump, a], key=rank_key)[0]["kind"] == "shared"
+    assert sorted([{**a, "value_usd": x + 1}, b], key=rank_key)[0]["kind"] == "supply"

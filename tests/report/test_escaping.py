@@ -94,3 +94,19 @@ def test_chart_json_cannot_leave_its_script_element(kind: str) -> None:
 def test_script_json_example() -> None:
     result = doctest.testmod(charts)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_product_labels_keep_the_code() -> None:
+    """Chart labels lead with the HS code and cut only the name (two LPG codes whose
+    names share their first 40 characters stayed indistinguishable when the code came
+    last and the chart cut the label)."""
+    from ecosec.report import format as fmt
+
+    assert doctest.testmod(fmt).failed == 0
+    name = "Petroleum gases and other gaseous hydrocarbons; liquefied, "
+    labels = fmt.product_label(
+        pd.Series(["271112", "271113"]), pd.Series([name + "propane", name + "butanes"])
+    )
+    assert labels.tolist() == [f"271112 {name[:40].rstrip()}…", f"271113 {name[:40].rstrip()}…"]
+    short = fmt.product_label(pd.Series(["850511"]), pd.Series(["Permanent magnets"]))
+    assert short.iloc[0] == "850511 Permanent magnets"

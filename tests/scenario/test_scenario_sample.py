@@ -101,6 +101,18 @@ def test_ga_ge_and_magnets_match_pandas(baci: pd.DataFrame, cut: float, redirect
         listed = mine.xs((c, hs6), level=("importer", "hs6"))
         unlisted = g[~g["exporter"].isin(listed.index)]["covered_usd"]
         assert unlisted.empty or unlisted.max() <= listed.min() * (1 + 1e-12)
+        # the unlisted ones are the summed row, named by how many they are
+        rest = s.substitution[
+            (s.substitution["importer"] == c)
+            & (s.substitution["hs6"] == hs6)
+            & s.substitution["exporter"].isna()
+        ]
+        if len(unlisted):
+            assert rest["n_exporters"].sum() == len(unlisted)
+            assert rest["covered_usd"].sum() == pytest.approx(unlisted.sum(), rel=1e-9)
+            assert rest["exporter_name"].tolist() == [
+                f"{n} other exporter{'s' if n != 1 else ''}" for n in rest["n_exporters"]
+            ]
 
 
 def test_known_exposure_2024(baci: pd.DataFrame) -> None:

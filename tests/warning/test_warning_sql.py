@@ -12,6 +12,7 @@ import sqlglot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import ecosec._warning_format
 import ecosec.api_warning
 import ecosec.engine.warning
 from ecosec.engine import warning as w
@@ -79,7 +80,9 @@ def test_median_and_mad_equal_the_statistics_module(values: list[float | None], 
     assert z == pytest.approx((now - ref_med) / scale, rel=1e-9, abs=1e-9)
 
 
-@pytest.mark.parametrize("module", [ecosec.engine.warning, ecosec.api_warning])
+@pytest.mark.parametrize(
+    "module", [ecosec.engine.warning, ecosec.api_warning, ecosec._warning_format]
+)
 def test_doctests(module: object) -> None:
     """The docstring examples run on the embedded sample."""
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)  # type: ignore[arg-type]
