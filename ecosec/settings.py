@@ -11,6 +11,7 @@ never described in two places.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,10 @@ class Setting:
     default: str | None
     help: str
     choices: tuple[str, ...] | None = None
+    # A value must match ``pattern`` (full match, case-insensitive); ``expect`` says
+    # what that means in the error message.
+    pattern: str | None = None
+    expect: str = ""
 
     @property
     def env(self) -> str:
@@ -54,6 +59,8 @@ _ALL = (
         "spark-driver-memory",
         "3g",
         "Heap of the Spark driver JVM when engine=spark (local mode runs there).",
+        pattern=r"[1-9][0-9]*[kmgt]?",
+        expect="a JVM size such as 3g or 512m",
     ),
     Setting(
         "spark-conf",
@@ -66,21 +73,29 @@ _ALL = (
         "memory-limit",
         "3GB",
         "DuckDB memory limit for ingest and queries (DuckDB spills to disk past it).",
+        pattern=r"[0-9]+(\.[0-9]+)? ?(b|kb|mb|gb|tb|kib|mib|gib|tib)",
+        expect="a size such as 3GB or 512MB",
     ),
     Setting(
         "threads",
         None,
         "DuckDB worker threads. Default: all cores.",
+        pattern=r"[1-9][0-9]*",
+        expect="a whole number of threads, 1 or more",
     ),
     Setting(
         "web-row-limit",
         "5000",
         "Most rows the web API returns in one JSON page (CSV downloads are whole tables).",
+        pattern=r"[1-9][0-9]*",
+        expect="a whole number of rows, 1 or more",
     ),
     Setting(
         "web-timeout",
         "60",
         "Seconds a web request's query may run before it is answered with an error.",
+        pattern=r"[0-9]*\.?[0-9]+",
+        expect="a number of seconds such as 60",
     ),
 )
 
@@ -95,6 +110,13 @@ def get(name: str, override: str | None = None) -> str | None:
         raise BadInput(
             f"{setting.env}/--{setting.name} is {value!r}; {closest(value, list(setting.choices))}"
         )
+    if value is not None and setting.pattern is not None:
+        if not re.fullmatch(setting.pattern, value.strip(), flags=re.IGNORECASE):
+            raise BadInput(
+                f"{setting.env}/--{setting.name} is {value!r}; give {setting.expect} "
+                f"(default: {setting.default or 'unset'})"
+            )
+        value = value.strip()
     return value
 
 

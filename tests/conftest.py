@@ -44,7 +44,10 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
-    return tmp_path / "store"
+    """An empty store folder (analyses on it read the sample until something is ingested)."""
+    path = tmp_path / "store"
+    path.mkdir()
+    return path
 
 
 def sample_baci_2024() -> pd.DataFrame:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from ecosec.cli import app
@@ -111,3 +112,44 @@ def test_long_error_stays_on_one_line() -> None:
     lines = r.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:"), r.output
     assert len(lines[0]) > 80
+
+
+def test_mistakes_are_one_line_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mistakes a new user makes, each one line naming what to do, exit 2, no traceback
+    (each was a traceback or a silent fallback before)."""
+    missing = tmp_path / "no-such-store"
+    a_file = tmp_path / "afile"
+    a_file.write_text("x")
+    cases = [
+        (["verify", "--store", str(missing)], "does not exist"),
+        (["dependencies", "KOR", "--store", str(a_file)], "is a file"),
+        (["dependencies", "KOR", "-f", "csv", "-o", str(tmp_path / "no" / "x.csv")], "folder"),
+        (["countries", "--group", "FOO"], "group 'FOO' is not known"),
+    ]
+    for args, text in cases:
+        r = runner.invoke(app, args)
+        assert r.exit_code == 2 and text in r.output and "Traceback" not in r.output, args
+        assert len(r.output.strip().splitlines()) == 1, r.output
+    for env, value, text in [
+        ("ECOSEC_MEMORY_LIMIT", "abc", "a size such as 3GB"),
+        ("ECOSEC_THREADS", "0", "1 or more"),
+        ("ECOSEC_THREADS", "two", "1 or more"),
+    ]:
+        monkeypatch.setenv(env, value)
+        r = runner.invoke(app, ["dependencies", "KOR", "--hs", "850511"])
+        assert r.exit_code == 2 and env in r.output and text in r.output, r.output
+        monkeypatch.delenv(env)
+    assert not missing.exists()
+
+
+def test_output_format_follows_the_file_name(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["baskets", "Critical-Minerals", "-o", str(tmp_path / "b.parquet")])
+    assert r.exit_code == 0, r.output
+    codes = pd.read_parquet(tmp_path / "b.parquet")["hs6"].tolist()
+    from ecosec import refdata
+
+    assert codes == [c.hs6 for c in refdata.basket("critical-minerals").codes]
+    r = runner.invoke(app, ["groups", "-o", str(tmp_path / "g.json")])
+    assert {g["group"] for g in json.loads((tmp_path / "g.json").read_text())} >= {"IPEF", "MSP"}
+    r = runner.invoke(app, ["groups", "-o", str(tmp_path / "g.txt")])
+    assert "Country groups" in (tmp_path / "g.txt").read_text() and "wrote" in r.output

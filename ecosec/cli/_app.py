@@ -21,6 +21,7 @@ from ecosec.cli._output import (
     err_console,
     handle_errors,
 )
+from ecosec.errors import UnknownCountry, closest
 from ecosec.ingest._common import IngestResult
 
 app = typer.Typer(
@@ -166,8 +167,14 @@ def countries(
     """List country codes (BACI's table: numeric, ISO3, names) or a group's members."""
     df = refdata.countries()
     if group is not None:
-        members = refdata.resolve_countries(group)
-        df = df[df["code"].isin(members)]
+        known = refdata.groups()
+        key = group.strip().upper().replace(" ", "").replace("-", "")
+        if key not in known:
+            raise UnknownCountry(
+                f"group {group!r} is not known; {closest(key, list(known))}; "
+                "`ecosec groups` lists them with their members"
+            )
+        df = df[df["code"].isin(known[key].members)]
     emit(df, fmt=fmt, output=output, title="Countries", max_rows=None)
 
 
@@ -204,8 +211,7 @@ def baskets(
         ]
         emit(pd.DataFrame(rows), fmt=fmt, output=output, title="Strategic baskets")
         return
-    refdata.basket_codes(name)  # validates the name
-    b = refdata.baskets()[name]
+    b = refdata.basket(name)  # case-insensitive; an unknown name lists the baskets
     df = pd.DataFrame(
         [{"hs6": c.hs6, "label": c.label, "caveat": c.caveat, "source": c.source} for c in b.codes]
     )

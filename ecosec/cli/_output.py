@@ -28,10 +28,16 @@ err_console = Console(stderr=True)
 FormatOpt = typer.Option(
     "--format", "-f", help="Output format: table, csv, json (a list of records) or parquet."
 )
-OutputOpt = typer.Option("--output", "-o", help="Write to FILE instead of the terminal.")
+OutputOpt = typer.Option(
+    "--output",
+    "-o",
+    help="Write to FILE instead of the terminal (a name ending .csv, .json or .parquet "
+    "picks that format unless --format is given).",
+)
 StoreOpt = typer.Option(
     "--store",
-    help="Store directory (default: $ECOSEC_HOME, else the per-user data directory).",
+    help="Store directory (default: $ECOSEC_HOME, else the per-user data directory); "
+    "ingest creates it, other commands need it to exist.",
 )
 
 
@@ -61,11 +67,26 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-def check_format(fmt: str, output: Path | None) -> None:
+def check_format(fmt: str, output: Path | None) -> str:
+    """The format to write: ``fmt``, or, when it is the default (table) and ``output``
+    ends in .csv, .json or .parquet, the format the file name asks for. Checks that the
+    output's folder exists before any work is done."""
     if fmt not in OUTPUT_FORMATS:
         raise BadInput(f"--format {fmt!r} is not known; {closest(fmt, list(OUTPUT_FORMATS))}")
+    if output is not None:
+        if output.is_dir():
+            raise BadInput(f"--output {output} is a folder; give a file name inside it")
+        if not output.parent.is_dir():
+            raise BadInput(
+                f"--output {output}: the folder {output.parent} does not exist; create it "
+                "or write elsewhere"
+            )
+        by_name = output.suffix.lower().lstrip(".")
+        if fmt == "table" and by_name in ("csv", "json", "parquet"):
+            fmt = by_name
     if fmt == "parquet" and output is None:
         raise BadInput("--format parquet writes a binary file; add --output FILE.parquet")
+    return fmt
 
 
 def _cell(v: Any, col: str) -> str:
@@ -95,8 +116,26 @@ def emit(
     caption: str | None = None,
     max_rows: int | None = 200,
 ) -> None:
-    """Write ``df`` in the chosen format to ``output`` or the terminal."""
-    check_format(fmt, output)
+    """Write ``df`` in the chosen format to ``output`` or the terminal (a file named
+    .csv, .json or .parquet gets that format unless ``--format`` says otherwise)."""
+    fmt = check_format(fmt, output)
+    try:
+        _emit(df, fmt=fmt, output=output, title=title, caption=caption, max_rows=max_rows)
+    except OSError as exc:
+        raise EcosecError(f"could not write {output}: {exc.strerror or exc}") from exc
+    if output is not None:
+        err_console.print(f"[green]wrote[/] {len(df)} rows to {output} ({fmt})")
+
+
+def _emit(
+    df: pd.DataFrame,
+    *,
+    fmt: str,
+    output: Path | None,
+    title: str | None,
+    caption: str | None,
+    max_rows: int | None,
+) -> None:
     if fmt == "parquet":
         assert output is not None
         df.to_parquet(output, index=False)
@@ -112,7 +151,7 @@ def emit(
                 df[col]
             )
             table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
-        shown = df if max_rows is None else df.head(max_rows)
+        shown = df if max_rows is None or output is not None else df.head(max_rows)
         for row in shown.itertuples(index=False, name=None):
             table.add_row(*(_cell(v, str(c)) for v, c in zip(row, df.columns, strict=True)))
         if output is not None:
@@ -125,8 +164,6 @@ def emit(
                     f"[dim]{len(df) - max_rows} more rows; use --format csv or --output FILE "
                     "for all of them[/]"
                 )
-    if output is not None and fmt != "table":
-        err_console.print(f"[green]wrote[/] {len(df)} rows to {output}")
 
 
 def _write_text(text: str, output: Path | None) -> None:

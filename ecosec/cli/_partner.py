@@ -180,7 +180,7 @@ def partner(
     vulnerabilities, third markets, joint buyer weight, common challenges, and a ranked
     cooperation agenda. json: one document with every section's table, units, years,
     source, verdicts and notes."""
-    check_format(fmt, output)
+    fmt = check_format(fmt, output)
     if section is not None and section not in api.SECTION_NAMES:
         raise BadInput(
             f"--section {section!r} is not known; {closest(section, list(api.SECTION_NAMES))}"

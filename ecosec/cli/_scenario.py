@@ -143,7 +143,7 @@ def scenario(
     output: Out = None,
 ) -> None:
     """What if a supplier restricts exports: who is exposed, who can cover, the shortfall."""
-    check_format(fmt, output)
+    fmt = check_format(fmt, output)
     if section is not None and section not in api.SECTIONS:
         raise BadInput(f"--section {section!r} is not known; allowed: {', '.join(api.SECTIONS)}")
     if fmt in ("csv", "parquet") and section is None:

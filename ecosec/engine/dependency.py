@@ -145,7 +145,8 @@ def dependency_sql(
         persistence = """,
     span AS (
       SELECT f.importer, f.hs6, f.year,
-             SUM(CASE WHEN g.year IS NOT NULL AND g.met = 1 THEN 1 ELSE 0 END) AS years_met
+             CAST(SUM(CASE WHEN g.year IS NOT NULL AND g.met = 1 THEN 1 ELSE 0 END) AS INTEGER)
+               AS years_met
       FROM flagged AS f
       LEFT JOIN flagged AS g
         ON g.importer = f.importer AND g.hs6 = f.hs6
@@ -292,7 +293,8 @@ def supplier_sql(dependencies: str) -> str:
     )
     SELECT d.importer, m.exporter, d.year,
            COUNT(*) AS dependencies_supplied,
-           SUM(CASE WHEN d.top_supplier = m.exporter THEN 1 ELSE 0 END) AS dependencies_held,
+           CAST(SUM(CASE WHEN d.top_supplier = m.exporter THEN 1 ELSE 0 END) AS INTEGER)
+             AS dependencies_held,
            SUM(m.v) AS imports_usd,
            SUM(m.v) / MAX(t.total) AS share_of_dependent_imports
     FROM dep AS d

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from ecosec import settings
 from ecosec.engine.trade import expand_aggregates
-from ecosec.errors import StoreError
+from ecosec.errors import BadInput, StoreError
 from ecosec.ingest.schema import (
     FLOWS_SCHEMA,
     TOTALS_SCHEMA,
@@ -71,6 +71,14 @@ def open_catalog(store: str | Path | None = None, *, sample: bool | None = None)
     if sample:
         return sample_catalog()
     root = settings.store_dir(store)
+    if store is not None and not root.is_dir():
+        # A store named explicitly must exist: falling back to the sample would answer
+        # a typo in the path with the sample's numbers.
+        what = "is a file, not a store folder" if root.exists() else "does not exist"
+        raise BadInput(
+            f"--store {root} {what}; give the folder `ecosec ingest ... --store DIR` wrote "
+            "(leave --store out for $ECOSEC_HOME or the embedded sample)"
+        )
     datasets = tuple(Store(root).datasets()) if root.exists() else ()
     if not datasets:
         if sample is False:

@@ -41,6 +41,7 @@ def _mutate(data: bytes, ops: list[tuple[str, float, bytes]]) -> bytes:
 
 
 def _check(ingest, path: Path, store: Path) -> None:  # type: ignore[no-untyped-def]
+    store.mkdir(parents=True, exist_ok=True)  # a store folder, maybe empty, that must stay valid
     try:
         ingest(path, store=store)
     except EcosecError as exc:
