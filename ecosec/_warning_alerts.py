@@ -123,9 +123,11 @@ def alerts(
         holds the number of series-periods judged, for the alert rate.
     """
     params = params or AlertParams()
+    min_severity = min_severity.strip().lower()
     if min_severity not in SEVERITIES:
         raise BadInput(
-            f"min_severity {min_severity!r} is not known; {closest(min_severity, list(SEVERITIES))}"
+            f"severity {min_severity!r} is not known (--severity / min_severity); "
+            f"{closest(min_severity, list(SEVERITIES))}"
         )
     catalog = open_catalog(store, sample=sample)
     importers = _importers(country)

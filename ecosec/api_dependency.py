@@ -30,6 +30,27 @@ DEPENDENCY_COLUMNS = [
 ]  # fmt: skip
 
 
+def _hs6(item: str) -> str:
+    """One six-digit code as typed (``85051`` with BACI's dropped zero, ``8505.11``), or
+    one error that says what the analyses take, whatever was wrong with it."""
+    try:
+        code = refdata.normalize_hs(item.strip())
+    except UnknownProduct:
+        code = ""
+    if len(code) == 6:
+        return code
+    digits = "".join(ch for ch in item if ch.isdigit())
+    hint = (
+        f"; a national tariff line? its first six digits are {digits[:6]}"
+        if len(digits) > 6
+        else ""
+    )
+    raise UnknownProduct(
+        f"HS code {item!r} is not a six-digit code (HS6); give codes such as 850511 or "
+        f"811292 (`ecosec baskets NAME` lists a basket's){hint}"
+    )
+
+
 def resolve_codes(
     catalog: Catalog, *, basket: str | None, hs: Sequence[str] | str | None
 ) -> list[str] | None:
@@ -40,21 +61,11 @@ def resolve_codes(
     if hs:
         items = hs.split(",") if isinstance(hs, str) else list(hs)
         for item in items:
-            code = refdata.normalize_hs(item.strip())
-            if len(code) != 6:
-                raise UnknownProduct(f"HS code {item!r}: give a six-digit code, e.g. 850511")
-            codes.append(code)
+            codes.append(_hs6(item))
     if not codes:
         return None
     present = set(run(catalog, "SELECT DISTINCT hs6 FROM flows", engine="duckdb")["hs6"].tolist())
     found = [c for c in dict.fromkeys(codes) if c in present]
-    if not found:
-        sample = ", ".join(sorted(present)[:12])
-        what = f"basket {basket!r}" if basket and not hs else f"HS code(s) {', '.join(codes[:5])}"
-        raise UnknownProduct(
-            f"{what}: none of its codes is in the loaded data; codes present include "
-            f"{sample} ({len(present)} in all). Ingest data that covers them (ecosec ingest)"
-        )
     if hs and not basket:
         missing = [c for c in codes if c not in present]
         if missing:
@@ -62,6 +73,13 @@ def resolve_codes(
                 f"HS code(s) {', '.join(missing)} not in the loaded data; "
                 f"{closest(missing[0], sorted(present))}"
             )
+    if not found:
+        sample = ", ".join(sorted(present)[:12])
+        what = f"basket {basket!r}" if basket and not hs else f"HS code(s) {', '.join(codes[:5])}"
+        raise UnknownProduct(
+            f"{what}: none of its codes is in the loaded data; codes present include "
+            f"{sample} ({len(present)} in all). Ingest data that covers them (ecosec ingest)"
+        )
     return found
 
 
@@ -165,8 +183,10 @@ def latest_import_year(
 
 
 def resolve_importer(country: str | None) -> dep.Importer:
-    if country is None or country.strip().lower() in ("", "all", "*"):
+    if country is None or country.strip().lower() in ("all", "*"):
         return dep.Importer(None)
+    if not country.strip():
+        raise BadInput("the country is empty; give an ISO3 code (KOR), a group (EU27) or 'all'")
     text = country.strip()
     groups = refdata.groups()
     if text.upper().replace(" ", "").replace("-", "") in groups or text.upper() in groups:

@@ -153,3 +153,33 @@ def test_output_format_follows_the_file_name(tmp_path: Path) -> None:
     assert {g["group"] for g in json.loads((tmp_path / "g.json").read_text())} >= {"IPEF", "MSP"}
     r = runner.invoke(app, ["groups", "-o", str(tmp_path / "g.txt")])
     assert "Country groups" in (tmp_path / "g.txt").read_text() and "wrote" in r.output
+
+
+def test_terminal_output_reads_as_a_person_expects() -> None:
+    """Titles name the resolved country (not 'kor' as typed); counts from 1,000 carry a
+    separator and tonnes are whole numbers (not 7.628e+04); severities ignore case; an
+    empty country is an error, not 'every country'."""
+    r = runner.invoke(app, ["suppliers", "kor", "--basket", "critical-minerals"])
+    assert r.exit_code == 0 and "Suppliers of Korea's dependencies, 2024" in r.output
+    r = runner.invoke(
+        app,
+        ["alerts", "-c", "kor,jpn", "--since", "2019-01", "--until", "2020-12", "--severity",
+         "HIGH"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert "Alerts for Korea, Japan, 2019-01 to 2020-12" in text
+    r = runner.invoke(app, ["alerts", "-c", "kor", "--since", "2019-01", "--until", "2020-12"])
+    text = " ".join(r.output.split())
+    assert "19 alerts over 1,896 series-months" in text  # docs/early-warning.md: Korea's
+    r = runner.invoke(app, ["scenario", "-s", "CHN", "--hs", "280469", "--targets", "KOR"])
+    assert r.exit_code == 0 and "e+0" not in r.output, r.output
+    from ecosec.cli._output import _cell
+
+    assert (_cell(76285.4, "lost_t"), _cell(4526, "rows"), _cell(2024, "year")) == (
+        "76,285",
+        "4,526",
+        "2024",
+    )
+    r = runner.invoke(app, ["dependencies", ""])
+    assert r.exit_code == 2 and "the country is empty" in r.output

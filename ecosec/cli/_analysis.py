@@ -37,6 +37,13 @@ _TABLE_DEP = [
 ]  # fmt: skip
 
 
+def _name(df: pd.DataFrame, country: str) -> str:
+    """The importer's name when the table is one importer's, else the input as typed."""
+    if len(df) and df["importer"].nunique() == 1:
+        return str(df["importer_name"].iloc[0])
+    return country
+
+
 def _ratio_label(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     if "product" in out:
@@ -77,7 +84,7 @@ def dependencies(
     )
     if fmt == "table":
         n = int(df["dependent"].sum())
-        title = f"Import dependencies of {df['importer_name'].iloc[0] if df['importer'].nunique() == 1 else country}, {', '.join(map(str, sorted(df['year'].unique())))}"
+        title = f"Import dependencies of {_name(df, country)}, {', '.join(map(str, sorted(df['year'].unique())))}"
         cols = _TABLE_DEP if df["importer"].nunique() == 1 else ["importer", *_TABLE_DEP]
         emit(
             _ratio_label(df)[cols],
@@ -161,7 +168,8 @@ def suppliers(
             df[cols],
             fmt=fmt,
             output=output,
-            title=f"Suppliers of {country}'s dependencies",
+            title=f"Suppliers of {_name(df, country)}'s dependencies, "
+            f"{', '.join(map(str, sorted(df['year'].unique())))}",
             caption="held: the supplier is the top supplier of that dependency. Values in USD.",
         )
     else:

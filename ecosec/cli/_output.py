@@ -101,9 +101,10 @@ def _cell(v: Any, col: str) -> str:
             return f"{v:,.0f}"
         if "share" in col or col.startswith("hhi") or col.endswith("_ratio"):
             return f"{v:.3f}"
-        return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
+        # Whole units past 1,000 (tonnes read 76,280, not 7.628e+04); 4 digits below.
+        return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
     if isinstance(v, int):
-        return f"{v:,}" if abs(v) >= 10000 and col not in ("year", "period") else str(v)
+        return f"{v:,}" if abs(v) >= 1000 and col not in ("year", "period") else str(v)
     return str(v)
 
 

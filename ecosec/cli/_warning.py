@@ -10,10 +10,11 @@ import pandas as pd
 import typer
 
 from ecosec import api_warning as api
+from ecosec import refdata
 from ecosec.cli._app import Fmt, Out, Store, app
 from ecosec.cli._output import console, emit, handle_errors
 from ecosec.engine.warning import THRESHOLDS, params_from
-from ecosec.errors import BadInput
+from ecosec.errors import BadInput, EcosecError
 
 Since = Annotated[
     str | None,
@@ -106,6 +107,20 @@ def _display(df: pd.DataFrame) -> pd.DataFrame:
     return out[cols]
 
 
+def _who(country: str | None) -> str:
+    """The importers as names ("Korea, Japan"), or as typed when they do not resolve."""
+    if not country:
+        return "all importers"
+    groups = refdata.groups()
+    key = country.strip().upper()
+    if key in groups:
+        return groups[key].title
+    try:
+        return ", ".join(refdata.country_name(c) for c in refdata.resolve_countries(country))
+    except EcosecError:
+        return country
+
+
 def _emit_alerts(
     df: pd.DataFrame, *, fmt: str, output: Path | None, title: str, by_supplier: bool
 ) -> None:
@@ -116,7 +131,8 @@ def _emit_alerts(
     unit = "series-months" if df.attrs.get("freq") == "M" else "series-years"
     rate = f"{1000 * len(df) / scanned:.1f}" if scanned else "–"
     caption = (
-        f"{len(df)} alerts over {scanned:,} {unit} judged ({rate} per 1,000). change: current "
+        f"{len(df):,} alert{'' if len(df) == 1 else 's'} over {scanned:,} {unit} judged "
+        f"({rate} per 1,000). change: current "
         "vs baseline_desc; share_before: the supplier's share of these imports before. "
         "score = 100·sqrt(move × dependency). --format csv or json for every column and "
         "a one-line message per alert."
@@ -189,7 +205,7 @@ def alerts(
         engine=engine,
     )
     window = " to ".join(p for p in (since or "start", until or "latest"))
-    title = f"Alerts for {country or 'all importers'}, {window}"
+    title = f"Alerts for {_who(country)}, {window}"
     _emit_alerts(df, fmt=fmt, output=output, title=title, by_supplier=by_supplier)
 
 

@@ -151,8 +151,11 @@ def test_errors_list_what_is_available(small: Path) -> None:
         api.dependencies("KORR", store=small)
     with pytest.raises(UnknownBasket, match="critical-minerals"):
         api.dependencies(A, basket="critical-mineral", store=small)
-    with pytest.raises(UnknownProduct, match="none of its codes is in the loaded data"):
+    with pytest.raises(UnknownProduct, match="999999 not in the loaded data; allowed: 283691"):
         api.dependencies(A, hs="999999", store=small)
+    for typed in ("8505", "abc", "85051100"):
+        with pytest.raises(UnknownProduct, match="is not a six-digit code"):
+            api.dependencies(A, hs=typed, store=small)
     with pytest.raises(NoData, match="imports none"):
         api.dependencies("JPN", year=2022, store=small)
 

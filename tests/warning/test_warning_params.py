@@ -64,7 +64,7 @@ def test_params_from_text() -> None:
         ({"since": "July 2019"}, BadInput, "give 2019, 2019-07 or 201907"),
         ({"since": "2020", "until": "2019"}, BadInput, "since 2020 is after until 2019"),
         ({"freq": "Q"}, BadInput, "allowed: M \\(monthly\\), A \\(annual\\)"),
-        ({"min_severity": "urgent"}, BadInput, "min_severity 'urgent' is not known"),
+        ({"min_severity": "urgent"}, BadInput, "severity 'urgent' is not known"),
         ({"country": "Atlantis"}, UnknownCountry, "Atlantis"),
         ({"supplier": "Atlantis"}, UnknownCountry, "Atlantis"),
         ({"basket": "spices"}, UnknownBasket, "spices"),
