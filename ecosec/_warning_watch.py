@@ -11,7 +11,8 @@ re-exported by :mod:`ecosec.api_warning`.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -25,7 +26,7 @@ from ecosec._warning_format import CADENCES, TIERS, _product, parse_period, peri
 from ecosec.engine import warning as ew
 from ecosec.engine.executor import Catalog, open_catalog, run
 from ecosec.engine.trade import hs_list, sql_list
-from ecosec.errors import BadFile, BadInput, NoData, closest
+from ecosec.errors import BadFile, BadInput, EcosecError, NoData, closest
 
 LOOKBACK = {"weekly": 1, "fortnightly": 1, "monthly": 1, "quarterly": 3}
 """Monthly periods a watch run looks back by cadence (annual data: the latest year)."""
@@ -91,6 +92,17 @@ def _text(value: Any, where: str) -> str:
     return value
 
 
+@contextmanager
+def _naming(where: str) -> Iterator[None]:
+    """Prefix an error from the reference tables with the item and key it came from."""
+    try:
+        yield
+    except EcosecError as exc:
+        if str(exc).startswith(where.split(":")[0]):
+            raise
+        raise type(exc)(f"{where}: {exc}") from exc
+
+
 def _item(raw: Any, n: int, default_importer: str | None) -> WatchItem:
     where = f"item {n}"
     if not isinstance(raw, dict):
@@ -99,19 +111,25 @@ def _item(raw: Any, n: int, default_importer: str | None) -> WatchItem:
     importer_text = raw.get("importer", default_importer)
     if importer_text is None:
         raise BadInput(f'{where}: no importer; add importer = "KOR" to it or at the top')
-    importer = refdata.resolve_country(_text(importer_text, f"{where}: importer"))
+    with _naming(f"{where}: importer"):
+        importer = refdata.resolve_country(_text(importer_text, f"{where}: importer"))
     supplier = raw.get("supplier")
-    suppliers = refdata.resolve_countries(_text(supplier, f"{where}: supplier")) if supplier else ()
+    with _naming(f"{where}: supplier"):
+        suppliers = (
+            refdata.resolve_countries(_text(supplier, f"{where}: supplier")) if supplier else ()
+        )
     codes: list[str] = []
     hs = raw.get("hs6", [])
     for code in [hs] if isinstance(hs, str | int) else hs:
-        norm = refdata.normalize_hs(str(code).strip())
+        with _naming(f"{where}: hs6"):
+            norm = refdata.normalize_hs(str(code).strip())
         if len(norm) != 6:
             raise BadInput(f'{where}: hs6 {code!r} is not a six-digit code, e.g. "281111"')
         codes.append(norm)
     basket = raw.get("basket")
     if basket is not None:
-        codes += refdata.basket_codes(_text(basket, f"{where}: basket"))
+        with _naming(f"{where}: basket"):
+            codes += refdata.basket_codes(_text(basket, f"{where}: basket"))
     tier = str(raw.get("tier", "C")).strip().upper()
     if tier not in TIERS:
         raise BadInput(f"{where}: tier {raw.get('tier')!r} is not known; allowed: A, B, C, D")

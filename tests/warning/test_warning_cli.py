@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 import ecosec.api_warning as ew
@@ -91,3 +92,19 @@ def test_watch_bad_file_exits_2(tmp_path: Path) -> None:
     assert code == 2 and "tier 'Z' is not known" in out
     code, out = _run("watch", "--init")
     assert code == 2 and "give FILE" in out
+
+
+@pytest.mark.parametrize(
+    ("item", "says"),
+    [
+        ("supplier = 'XXQ'", "item 2: supplier: unknown country 'XXQ'"),
+        ("basket = 'chips'", "item 2: basket: unknown basket 'chips'"),
+        ("hs6 = 'abc'", "item 2: hs6: HS code 'abc'"),
+        ("importer = 'Atlantis'", "item 2: importer: unknown country 'Atlantis'"),
+    ],
+)
+def test_watch_errors_name_the_item(tmp_path: Path, item: str, says: str) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f"importer = 'KOR'\n[[item]]\nhs6 = '281111'\n[[item]]\n{item}\n", "utf-8")
+    code, out = _run("watch", str(bad))
+    assert code == 2 and f"watchlist {bad}: {says}" in " ".join(out.split()), out
