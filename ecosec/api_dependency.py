@@ -16,7 +16,7 @@ import pandas as pd
 from ecosec import refdata
 from ecosec.engine import dependency as dep
 from ecosec.engine.executor import Catalog, is_simple, open_catalog, run
-from ecosec.engine.trade import hs_list, sql_list
+from ecosec.engine.trade import hs_list, sql_list, trade_sql
 from ecosec.errors import BadInput, NoData, UnknownProduct, closest
 
 METHODS = ("geodep", "eu")
@@ -353,6 +353,69 @@ def _run_dependency(
         on_whom=on_whom,
     )
     return run(catalog, sql, engine=engine), years
+
+
+WORLD_MIN_IMPORTERS = 10
+"""Fewest importers whose imports of a product a year's data must hold before its
+"world" figures (world exports, ``hhi_world``) are read as the world's."""
+
+
+def world_importers(
+    hs: Sequence[str] | str,
+    *,
+    year: int | Sequence[int],
+    store: str | Path | None = None,
+    sample: bool | None = None,
+) -> pd.DataFrame:
+    """Per (hs6, year): how many importers the data hold imports of the product for —
+    the breadth behind its world figures. A source of one country's trade (Korea's
+    customs series, Korea's imports from Japan 2018–2020 in the sample) gives "world"
+    exports that are that country's imports; below :data:`WORLD_MIN_IMPORTERS` the
+    tables and pages say so.
+
+    >>> import ecosec.api_dependency as d
+    >>> w = d.world_importers("850511", year=[2018, 2024], sample=True)
+    >>> w.set_index("year")["importers"].to_dict()
+    {2018: 1, 2024: 211}
+    """
+    catalog = open_catalog(store, sample=sample)
+    codes = [_hs6(c) for c in (hs.split(",") if isinstance(hs, str) else hs)]
+    years = [int(year)] if isinstance(year, int | str) else [int(y) for y in year]
+    df = run(
+        catalog,
+        f"""SELECT hs6, year, COUNT(DISTINCT importer) AS importers
+            FROM ({trade_sql(hs=codes, years=years, simple=is_simple(catalog))}) AS t
+            WHERE value_usd > 0 AND exporter <> importer
+            GROUP BY hs6, year ORDER BY hs6, year""",
+        engine="duckdb",
+    )
+    df["importers"] = df["importers"].astype("int64")
+    return df
+
+
+def thin_world_note(
+    df: pd.DataFrame, *, store: str | Path | None = None, sample: bool | None = None
+) -> str | None:
+    """One sentence for a dependency or chokepoint table whose products' world figures
+    rest on fewer than :data:`WORLD_MIN_IMPORTERS` importers' data, else None."""
+    if df.empty:
+        return None
+    w = world_importers(
+        sorted(set(df["hs6"])),
+        year=sorted({int(y) for y in df["year"]}),
+        store=store,
+        sample=sample,
+    )
+    thin = w[w["importers"] < WORLD_MIN_IMPORTERS]
+    if thin.empty:
+        return None
+    codes = ", ".join(sorted(set(thin["hs6"]))[:6]) + (" …" if thin["hs6"].nunique() > 6 else "")
+    return (
+        f"World figures (hhi_world, world exports) of {thin['hs6'].nunique()} product(s) "
+        f"({codes}) rest on fewer than {WORLD_MIN_IMPORTERS} importers' data in "
+        f"{', '.join(map(str, sorted(set(thin['year']))))}: read them as the data's, not the "
+        "world's."
+    )
 
 
 def rca(

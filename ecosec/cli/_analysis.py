@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
@@ -42,6 +43,11 @@ def _name(df: pd.DataFrame, country: str) -> str:
     if len(df) and df["importer"].nunique() == 1:
         return str(df["importer_name"].iloc[0])
     return country
+
+
+def _thin(df: pd.DataFrame, store: Path | None) -> str:
+    note = api.thin_world_note(df, store=store)
+    return f" Note: {note}" if note else ""
 
 
 def _ratio_label(df: pd.DataFrame) -> pd.DataFrame:
@@ -93,7 +99,7 @@ def dependencies(
             title=title,
             caption=f"{n} of {len(df)} products flagged dependent ({method} rule: HHI of imports > 0.4, "
             "world export HHI > 0.4, imports/exports > 1; 2 of 3 years where 3 consecutive years exist). "
-            "import_export_ratio '–': no exports. Values in USD.",
+            "import_export_ratio '–': no exports. Values in USD." + _thin(df, store),
         )
     else:
         emit(df, fmt=fmt, output=output)
@@ -131,7 +137,8 @@ def chokepoints(
             fmt=fmt,
             output=output,
             title="Chokepoint products (world export concentration)",
-            caption="Sorted by world HHI; HHI > 0.4 is highly concentrated. Values in USD.",
+            caption="Sorted by world HHI; HHI > 0.4 is highly concentrated. Values in USD."
+            + _thin(df, store),
         )
     else:
         emit(df, fmt=fmt, output=output)

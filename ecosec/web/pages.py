@@ -7,6 +7,7 @@ from html import escape
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
+import pandas as pd
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
@@ -45,6 +46,16 @@ def twin_links(api_path: str, params: Mapping[str, object], *, csv: bool = True)
     sep = "&" if q else "?"
     download = f' · <a href="{escape(base + sep + "format=csv")}">CSV download</a>' if csv else ""
     return f'<p class="note">Data: <a href="{escape(base)}">JSON</a>{download}</p>'
+
+
+async def _thin_note(request: Request, df: pd.DataFrame) -> str:
+    """A caveat when the table's "world" figures rest on a few importers' data."""
+    store = _store(request)
+    note = await run_query(
+        request,
+        lambda: api_dependency.thin_world_note(df, store=store),  # type: ignore[arg-type]
+    )
+    return f'<p class="note caveat">{escape(note)}</p>' if note else ""
 
 
 def page(request: Request, title: str, sections: list[Section], subtitle: str = "") -> HTMLResponse:
@@ -205,7 +216,9 @@ async def country(
         Section(
             "summary",
             f"{name}: dependencies in {basket}, {yr}",
-            kpis + twin_links(f"/api/dependencies/{code}", params),
+            kpis
+            + await _thin_note(request, deps)
+            + twin_links(f"/api/dependencies/{code}", params),
             intro="CEPII GeoDep rule: supplier HHI > 0.4, world export HHI > 0.4 and imports/exports > 1 (2 of 3 years where 3 consecutive years exist).",
         ),
         Section("chart", "Imports by product", charts.chart_html(bars, "chart-deps")),
@@ -267,7 +280,11 @@ async def product(
     )
     sections = [
         Section(
-            "summary", f"{desc} ({hs6})", kpis + twin_links(f"/api/exporters/{hs6}", {"year": year})
+            "summary",
+            f"{desc} ({hs6})",
+            kpis
+            + await _thin_note(request, ex)
+            + twin_links(f"/api/exporters/{hs6}", {"year": year}),
         ),
         Section("bars", "Who exports it", charts.chart_html(bars, "chart-bars")),
         Section("map", "Where exports come from", charts.chart_html(world, "chart-map")),

@@ -210,3 +210,39 @@ def test_default_year_skips_the_samples_partial_years() -> None:
     assert ecosec.chokepoints(sample=True)["year"].unique().tolist() == [2024]
     assert ecosec.partnership("KOR", "USA", sample=True).year == 2024
     assert ecosec.scenario("CHN", sample=True).assumptions["year"] == 2024
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    import ecosec.api_dependency
+
+    result = doctest.testmod(ecosec.api_dependency)
+    assert result.attempted >= 3 and result.failed == 0
+
+
+def test_thin_world_figures_are_flagged() -> None:
+    """Korea's 2018 table rests mostly on Korea's imports from Japan alone. Counted here
+    with pandas from the sample's files (annual flows and the 2018 months of Korea's
+    customs series, whose exports reach other importers), the products with fewer than
+    10 importers in 2018 are the ones the note counts; in 2024 (BACI) every critical
+    mineral has at least 10 importers and there is no note."""
+    from pathlib import Path
+
+    from ecosec import api_dependency as d
+
+    files = sorted((Path(ecosec.__file__).parent / "sample").glob("*.flows.parquet"))
+    flows = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    flows = flows[(flows["value_usd"] > 0) & (flows["exporter"] != flows["importer"])]
+    year = flows["period"].where(flows["freq"] == "A", flows["period"] // 100)
+    annual = flows[flows["freq"] == "A"]
+    kor18 = d.dependencies("KOR", year=2018, sample=True)
+    per = flows[year == 2018].groupby("hs6")["importer"].nunique()
+    thin = (per.reindex(kor18["hs6"]).fillna(0) < d.WORLD_MIN_IMPORTERS).sum()
+    assert thin > 4000  # nearly all: the Korea-Japan source
+    note = d.thin_world_note(kor18, sample=True)
+    assert note is not None and f"of {thin} product(s)" in note and "in 2018" in note
+    kor24 = d.dependencies("KOR", year=2024, basket="critical-minerals", sample=True)
+    per = annual[annual["period"] == 2024].groupby("hs6")["importer"].nunique()
+    assert per.loc[kor24["hs6"]].min() >= d.WORLD_MIN_IMPORTERS
+    assert d.thin_world_note(kor24, sample=True) is None
