@@ -20,7 +20,7 @@ from ecosec.api_partnership import Partnership, partnership
 from ecosec.api_scenario import Scenario, scenario
 from ecosec.errors import EcosecError
 from ecosec.report import charts
-from ecosec.report.format import Col, product_label, table_html, usd
+from ecosec.report.format import Col, product_labels, table_html, usd
 from ecosec.report.html import Section, render_page
 
 
@@ -294,7 +294,7 @@ def _country_section(d: BriefData, c: str, n: int) -> Section:
     )  # fmt: skip
     sh = d.shares[c]
     if len(sh):
-        sh = sh.assign(label=product_label(sh["hs6"], sh["product"], 38))
+        sh = sh.assign(label=product_labels(sh["hs6"], sh["product"], 38))
         spec = charts.stacked_shares(
             sh, group="label", part="exporter_name", share="share",
             title=f"{name}: who supplies its dependent products, {d.year}",
@@ -378,7 +378,7 @@ def render_brief(d: BriefData) -> str:
     if len(ch):
         top = ch.iloc[0]
         spec = charts.ranked_bars(
-            ch.assign(label=product_label(ch["hs6"], ch["product"])),
+            ch.assign(label=product_labels(ch["hs6"], ch["product"])),
             label="label", value="hhi_world", percent=False, top=12,
             title=f"Most concentrated world exports, {d.year} (HHI)", value_title="world export HHI",
         )  # fmt: skip

@@ -60,11 +60,13 @@ def cell(v: Any, kind: Kind) -> str:
     return str(v)
 
 
-def product_label(hs: pd.Series, product: pd.Series, width: int = 40) -> pd.Series:
+def product_labels(hs: pd.Series, product: pd.Series, width: int = 40) -> pd.Series:
     """Chart labels for products: the code first, then the name cut to ``width``, so
     a chart that shortens a long label never hides the code (two LPG codes stay apart).
+    The column-wise twin of :func:`ecosec.engine.agenda.product_label` (one code, its
+    reference description) for tables that carry their own ``product`` column.
 
-    >>> product_label(pd.Series(["271112"]), pd.Series(["Petroleum gases: propane"]), 9).iloc[0]
+    >>> product_labels(pd.Series(["271112"]), pd.Series(["Petroleum gases: propane"]), 9).iloc[0]
     '271112 Petroleum…'
     """
     name = product.fillna("").astype(str)

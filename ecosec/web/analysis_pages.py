@@ -16,7 +16,7 @@ from ecosec.api_scenario import scenario
 from ecosec.errors import EcosecError
 from ecosec.report import charts
 from ecosec.report.brief import partnership_section
-from ecosec.report.format import Col, product_label, table_html
+from ecosec.report.format import Col, product_labels, table_html
 from ecosec.report.html import Section
 from ecosec.web.app import run_query
 from ecosec.web.pages import _store, page, twin_links
@@ -63,7 +63,7 @@ async def partner_page(
         if name == "buyer-weight":
             t = p.section(name).table
             if len(t):
-                t = t.assign(label=product_label(t["hs"], t["product"]))
+                t = t.assign(label=product_labels(t["hs"], t["product"]))
                 spec = charts.ranked_bars(
                     t, label="label", value="joint_import_share", percent=True, top=10,
                     title=f"{p.a} + {p.b}: share of world imports", value_title="share of world imports",

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from ecosec import api, api_dependency, refdata
 from ecosec.errors import BadInput
 from ecosec.report import charts
-from ecosec.report.format import Col, product_label, table_html, usd
+from ecosec.report.format import Col, product_labels, table_html, usd
 from ecosec.report.html import Section, render_page
 from ecosec.web.api_routes import product_exporters
 from ecosec.web.app import WebConfig, run_query
@@ -156,7 +156,7 @@ async def country(
     yr = int(deps["year"].max())
     n_dep = int(deps["dependent"].sum())
     deps = deps.assign(status=deps["dependent"].map({True: "dependent", False: "not dependent"}))
-    deps = deps.assign(label=product_label(deps["hs6"], deps["product"]))
+    deps = deps.assign(label=product_labels(deps["hs6"], deps["product"]))
     kpis = (
         '<div class="kpis">'
         f'<div class="kpi"><div class="v">{n_dep} of {len(deps)}</div><div class="l">products flagged dependent</div></div>'

@@ -104,9 +104,9 @@ def test_product_labels_keep_the_code() -> None:
 
     assert doctest.testmod(fmt).failed == 0
     name = "Petroleum gases and other gaseous hydrocarbons; liquefied, "
-    labels = fmt.product_label(
+    labels = fmt.product_labels(
         pd.Series(["271112", "271113"]), pd.Series([name + "propane", name + "butanes"])
     )
     assert labels.tolist() == [f"271112 {name[:40].rstrip()}…", f"271113 {name[:40].rstrip()}…"]
-    short = fmt.product_label(pd.Series(["850511"]), pd.Series(["Permanent magnets"]))
+    short = fmt.product_labels(pd.Series(["850511"]), pd.Series(["Permanent magnets"]))
     assert short.iloc[0] == "850511 Permanent magnets"
