@@ -212,14 +212,18 @@ def _buyer(df: pd.DataFrame, a: str, b: str) -> list[dict[str, object]]:
     out = []
     for r in df.to_dict("records"):
         code = str(r.get("hs"))
-        top = r.get("top_joint_supplier") or r.get("a_top_supplier")
+        top = r.get("top_joint_supplier")
         overlap = _f(r.get("supplier_overlap"))
         tail = ""
         if isinstance(top, str):
             share = r.get("top_joint_share")
-            tail = f"; largest supplier {top}" + (
+            tail = f"; their largest supplier {top}" + (
                 f" ({pct(share)} of their imports)" if _f(share) is not None else ""
             )
+        elif isinstance(r.get("a_top_supplier"), str):
+            # Only one side's suppliers are known (country totals): say whose.
+            top = r["a_top_supplier"]
+            tail = f"; {a}'s largest supplier {top}"
         if overlap is not None:
             tail += f"; supplier overlap {overlap:.2f}"
         value = (_f(r.get("a_imports_usd")) or 0.0) + (_f(r.get("b_imports_usd")) or 0.0)
@@ -268,6 +272,17 @@ def _market(df: pd.DataFrame, a: str, b: str) -> list[dict[str, object]]:
     return out
 
 
+def _one_per_heading(items: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Joint-procurement projects without double counting: the buyer-weight table may
+    hold a heading from country totals (2709, 2711 in 2024) and six-digit codes under it
+    dated back to their latest year of world data (270900, 271111 in 2017): the heading
+    already holds their purchases, so its codes are dropped."""
+    headings = {str(r["products"]) for r in items if len(str(r["products"])) == 4}
+    return [
+        r for r in items if len(str(r["products"])) == 4 or str(r["products"])[:4] not in headings
+    ]
+
+
 def rank_key(r: dict[str, object]) -> tuple[float, str, str, str]:
     """Sort key of a project: value to the cent (largest first), then kind, products and
     text. Sums of the same flows can differ in their last bit from run to run (parallel
@@ -301,6 +316,8 @@ def agenda(
     items: list[dict[str, object]] = []
     for build, df in builders:
         found = build(df, a, b) if len(df) else []
+        if build is _buyer:
+            found = _one_per_heading(found)
         found.sort(key=rank_key)
         items += found[:per_kind]
     items.sort(key=rank_key)

@@ -12,9 +12,13 @@ sentences that quote the numbers they rest on. Rules:
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any
+
 import pandas as pd
 
-from ecosec.engine.agenda import _f, pct, product_label, usd
+from ecosec import refdata
+from ecosec.engine.agenda import KIND_MARKET, _f, pct, product_label, usd
 
 
 def _num(x: object, fmt: str = ".1f") -> str:
@@ -182,8 +186,15 @@ def challenges(df: pd.DataFrame, a: str, b: str) -> tuple[str, ...]:
 def agenda(df: pd.DataFrame, *, top: int = 3) -> tuple[str, ...]:
     if df.empty:
         return ()
+
+    def what(r: dict[Hashable, Any]) -> str:
+        # A venture is about its market; the other kinds are about their products.
+        if r["kind"] == KIND_MARKET and r.get("counterpart"):
+            return f"{refdata.country_name(str(r['counterpart']))} ({r['products']}, "
+        return f"{r['products']} ({r['year']}, " if r.get("year") else f"{r['products']} ("
+
     head = "; ".join(
-        f"#{r['rank']} {r['kind']}: {r['products']} ({usd(r['value_usd'])})"
+        f"#{r['rank']} {r['kind']}: {what(r)}{usd(r['value_usd'])})"
         for r in df.head(top).to_dict("records")
     )
     return (f"{len(df)} candidate projects; the largest: {head}.",)

@@ -200,4 +200,30 @@ def test_agenda_forums() -> None:
     forum = dict(zip(g["products"], g["forum"], strict=False))
     assert forum["720293"] == "Minerals Security Partnership (MSP)"
     assert forum["8486"].startswith("Chip 4")
-    assert forum["271111"].startswith("IPEF")
+    # LNG: the 2024 heading (2711, country totals), not its code dated back to 2017
+    # (271111): one joint-procurement project per heading.
+    assert forum["2711"].startswith("IPEF") and "271111" not in forum
+    buyer = g[g["kind"] == "joint procurement, swaps, shared stockpile"]
+    assert not buyer["products"].str.slice(0, 4).duplicated().any()
+
+
+def test_agenda_says_whose_supplier_and_which_market() -> None:
+    """Where only Korea's suppliers of a heading are known (country totals), the
+    evidence says 'KOR's largest supplier', never 'largest supplier' as if the pair's
+    (the buyer-weight table has no joint supplier there); the summary names a venture's
+    market (Hong Kong), not only its product (8542 three times)."""
+    p = partnership("KOR", "JPN", basket="semiconductors", sample=True)
+    bw = p.table("buyer-weight").set_index("hs")
+    g = p.table("agenda")
+    buyer = g[g["kind"] == "joint procurement, swaps, shared stockpile"]
+    for r in buyer.to_dict("records"):
+        joint = bw.loc[r["products"], "top_joint_supplier"]
+        if isinstance(joint, str):
+            assert f"their largest supplier {joint}" in r["evidence"]
+        elif isinstance(bw.loc[r["products"], "a_top_supplier"], str):
+            own = bw.loc[r["products"], "a_top_supplier"]
+            assert f"KOR's largest supplier {own}" in r["evidence"]
+            assert "their largest" not in r["evidence"]
+        else:
+            assert "largest supplier" not in r["evidence"]
+    assert "#1 third-market venture: Hong Kong (8542, USD" in p.section("agenda").verdicts[0]
