@@ -18,14 +18,14 @@ from typing import Any
 import pandas as pd
 
 from ecosec import settings
-from ecosec.engine.executor import Catalog, open_catalog
+from ecosec.engine.executor import Catalog, newest_baci, open_catalog
 from ecosec.errors import BadInput
 from ecosec.ingest._common import IngestResult, Progress, no_progress
 from ecosec.ingest.store import Store
 
 DATASET_COLUMNS = [
     "name", "source", "description", "hs_rev", "years", "freq", "rows", "totals_rows",
-    "countries", "products", "value_usd", "ingested_at", "version",
+    "countries", "products", "value_usd", "ingested_at", "version", "note",
 ]  # fmt: skip
 
 
@@ -79,12 +79,17 @@ def catalog(*, store: str | Path | None = None, sample: bool | None = None) -> C
 
 
 def datasets(*, store: str | Path | None = None, sample: bool | None = None) -> pd.DataFrame:
-    """What is loaded: one row per dataset with its source, years, rows and coverage."""
-    cat = open_catalog(store, sample=sample)
+    """What is loaded: one row per dataset with its source, years, rows and coverage;
+    ``note`` says which years a newer BACI release covers instead (queries read those
+    from the newer one)."""
+    cat = open_catalog(store, sample=sample, every_release=True)
+    read = {d.name: d for d in newest_baci(cat.datasets)}
     rows = []
     for d in cat.datasets:
         m = d.manifest
         years = m.get("years") or []
+        used = read.get(d.name)
+        shadowed = sorted(set(years) - set(used.manifest.get("years") or [] if used else []))
         rows.append(
             {
                 "name": d.name,
@@ -100,6 +105,9 @@ def datasets(*, store: str | Path | None = None, sample: bool | None = None) -> 
                 "value_usd": float(m.get("value_usd") or 0.0),
                 "ingested_at": m.get("ingested_at", ""),
                 "version": d.version,
+                "note": (
+                    f"{_years_label(shadowed)} read from a newer BACI release" if shadowed else ""
+                ),
             }
         )
     return pd.DataFrame(rows, columns=DATASET_COLUMNS)

@@ -63,6 +63,7 @@ def write_baci_zip(
     rev: str = "17",
     pad_na: bool = True,
     csv_text: str | None = None,
+    release: str = "202601",
 ) -> Path:
     """Write ``flows`` (canonical columns) as a BACI zip: numeric codes, thousand USD, NA q.
 
@@ -96,10 +97,10 @@ def write_baci_zip(
     )[["country_code", "country_name", "country_iso2", "country_iso3"]]
     products = sorted(set(flows["hs6"])) if len(flows) else []
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(f"BACI_HS{rev}_Y{year}_V202601.csv", csv_text)
-        z.writestr("country_codes_V202601.csv", table.to_csv(index=False))
+        z.writestr(f"BACI_HS{rev}_Y{year}_V{release}.csv", csv_text)
+        z.writestr(f"country_codes_V{release}.csv", table.to_csv(index=False))
         z.writestr(
-            f"product_codes_HS{rev}_V202601.csv",
+            f"product_codes_HS{rev}_V{release}.csv",
             "code,description\n" + "".join(f'{int(k)},"product {k}"\n' for k in products),
         )
     return path

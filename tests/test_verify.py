@@ -72,6 +72,29 @@ def test_altered_parquet_is_reported(baci_zip: Path, store: Path) -> None:
     assert r.exit_code == 1 and "2 check(s) failed" in r.output
 
 
+def test_missing_or_damaged_files_are_reported(baci_zip: Path, store: Path) -> None:
+    """A version whose only flows file is gone used to pass (its checks were skipped);
+    a file that is not Parquet was a traceback. Both are failed checks now, and an
+    analysis on such a store is one line (exit 1) naming what to do."""
+    api.ingest_baci(baci_zip, store=store)
+    part = api.catalog(store=store).datasets[0].flows_files[0]
+    data = part.read_bytes()
+    part.unlink()
+    bad = _failed(verify(store=store))
+    assert bad["subject"].tolist() == [f"baci-hs17-v202601: {part.name}"]
+    part.write_bytes(b"garbage")
+    bad = _failed(verify(store=store))
+    assert bad["subject"].tolist() == ["baci-hs17-v202601: files readable"]
+    assert "Parquet" in bad["detail"].iloc[0]
+    r = runner.invoke(app, ["verify", "--store", str(store)])
+    assert r.exit_code == 1 and "1 check(s) failed" in r.output
+    r = runner.invoke(app, ["dependencies", "KOR", "--store", str(store)])
+    assert r.exit_code == 1 and "cannot be read" in r.output and "ecosec verify" in r.output
+    assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1
+    part.write_bytes(data)
+    assert verify(store=store)["ok"].all()
+
+
 # --- scenario conservation ---------------------------------------------------------------
 
 

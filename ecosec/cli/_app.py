@@ -37,7 +37,9 @@ ingest_app = typer.Typer(
 )
 app.add_typer(ingest_app, name="ingest")
 
-PathArg = Annotated[Path, typer.Argument(help="File or folder to ingest.")]
+PathArg = Annotated[
+    Path, typer.Argument(help="File to ingest (BACI: the zip, or its unzipped folder).")
+]
 NameOpt = Annotated[
     str | None, typer.Option("--name", help="Dataset name (default: derived from the file).")
 ]

@@ -8,7 +8,9 @@ holds nothing — so indicator code never deals with files or versions.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -66,8 +68,13 @@ def sample_catalog() -> Catalog:
     return Catalog(root, datasets, True)
 
 
-def open_catalog(store: str | Path | None = None, *, sample: bool | None = None) -> Catalog:
-    """The store's datasets, or the embedded sample when the store is empty (or ``sample``)."""
+def open_catalog(
+    store: str | Path | None = None, *, sample: bool | None = None, every_release: bool = False
+) -> Catalog:
+    """The store's datasets, or the embedded sample when the store is empty (or ``sample``).
+
+    Overlapping BACI releases are read as :func:`newest_baci` says, unless
+    ``every_release`` (``ecosec verify`` checks every dataset as stored)."""
     if sample:
         return sample_catalog()
     root = settings.store_dir(store)
@@ -84,7 +91,57 @@ def open_catalog(store: str | Path | None = None, *, sample: bool | None = None)
         if sample is False:
             return Catalog(root, (), False)
         return sample_catalog()
-    return Catalog(root, datasets, False)
+    return Catalog(root, datasets if every_release else newest_baci(datasets), False)
+
+
+def _release(d: Dataset) -> tuple[str, str, str]:
+    """Sort key of a BACI dataset: release (V202601; from the manifest, else the default
+    name), HS revision, ingest time."""
+    m = d.manifest
+    release = str(m.get("release") or "")
+    if not release:
+        found = re.search(r"v(\d{6}[a-z]?)$", str(m.get("name") or d.name), flags=re.IGNORECASE)
+        release = found.group(1) if found else ""
+    return (release.lower().lstrip("v"), str(m.get("hs_rev") or ""), str(m.get("ingested_at")))
+
+
+def newest_baci(datasets: tuple[Dataset, ...]) -> tuple[Dataset, ...]:
+    """The datasets as queries read them: where several BACI datasets cover a year (two
+    releases, or two HS revisions), only the newest release's flows of that year are
+    read (then the newer revision), so the same trade is never added twice. A dataset
+    left with no year is dropped; the others keep their manifests, with
+    ``shadowed_years`` listing what a newer release covers."""
+    baci = [d for d in datasets if d.manifest.get("source") == "baci" and d.flows_files]
+    if len(baci) < 2:
+        return datasets
+    owner: dict[int, Dataset] = {}
+    for d in baci:
+        for y in d.manifest.get("years") or []:
+            if int(y) not in owner or _release(d) > _release(owner[int(y)]):
+                owner[int(y)] = d
+    out: list[Dataset] = []
+    for d in datasets:
+        years = [int(y) for y in d.manifest.get("years") or []]
+        if d not in baci or all(owner[y] is d for y in years):
+            out.append(d)
+            continue
+        keep = [y for y in years if owner[y] is d]
+        files = [f for f in d.flows_files if _file_year(f) in keep]
+        if not files:
+            continue
+        manifest = {
+            **d.manifest,
+            "flows_files": [f.name for f in files],
+            "years": keep,
+            "shadowed_years": [y for y in years if y not in keep],
+        }
+        out.append(dataclasses.replace(d, manifest=manifest))
+    return tuple(out)
+
+
+def _file_year(path: Path) -> int | None:
+    found = re.fullmatch(r"flows-(\d{4})\.parquet", path.name)
+    return int(found.group(1)) if found else None
 
 
 def connect(catalog: Catalog) -> duckdb.DuckDBPyConnection:
@@ -99,8 +156,15 @@ def connect(catalog: Catalog) -> duckdb.DuckDBPyConnection:
     threads = settings.get("threads")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
-    con.execute("CREATE VIEW flows AS " + flows_view_sql(catalog))
-    con.execute("CREATE VIEW totals AS " + totals_view_sql(catalog))
+    try:
+        con.execute("CREATE VIEW flows AS " + flows_view_sql(catalog))
+        con.execute("CREATE VIEW totals AS " + totals_view_sql(catalog))
+    except duckdb.Error as exc:  # a damaged or foreign file in the store
+        con.close()
+        raise StoreError(
+            f"the store at {catalog.root} cannot be read: {str(exc).splitlines()[0]}; run "
+            "`ecosec verify` to see which dataset, and ingest its source again"
+        ) from exc
     return con
 
 

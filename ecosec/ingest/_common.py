@@ -288,7 +288,8 @@ def publish(
                 )
             staging.manifest.update(stats)
             staging.manifest["sha256"] = digest
-            staging.manifest["inputs"] = [str(p) for p in inputs]
+            # Absolute: `ecosec verify --deep` re-reads them from wherever it is run.
+            staging.manifest["inputs"] = [str(Path(p).resolve()) for p in inputs]
             staging.manifest["notes"] = notes
     except EcosecError:
         raise

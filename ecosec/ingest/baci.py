@@ -155,6 +155,9 @@ def ingest_baci(
             "kind": "baci",
             "description": f"CEPII BACI {src.hs_rev} {src.version}, bilateral flows",
             "hs_rev_source": src.hs_rev,
+            # The release (V202601): when two releases cover a year, queries read the
+            # newer (ecosec.engine.executor.newest_baci).
+            "release": src.version,
             # Same for every row: kept here, not in 11 million Parquet cells.
             "constants": {
                 "freq": "A",

@@ -108,6 +108,11 @@ def read_header(path: Path) -> tuple[list[str], str]:
         raise BadFile(f"{path}: the file is empty; {_FIX}")
     packed = compression_of(raw)
     if packed == "zip":
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            raise BadFile(
+                f"{path}: is an Excel workbook, not a UN Comtrade CSV; for a Korea Customs "
+                "Service table run `ecosec ingest customs FILE --preset kr-monthly`"
+            )
         raise BadFile(f"{path}: is a zip archive; unzip it and ingest the CSV inside")
     if packed is not None:
         raise BadFile(f"{path}: is {packed}-compressed; decompress it and ingest the CSV")
@@ -138,9 +143,14 @@ def detect_layout(path: Path, cols: list[str]) -> tuple[str, dict[str, str]]:
                     f"{', '.join(repr(m) for m in missing)}; {_FIX}"
                 )
             return label, {k: c for k, c in layout.items() if c in names}
+    if len(cols) == 1 and cols[0].count(";") >= 2:
+        raise BadFile(
+            f"{path} (line 1): the columns are separated by semicolons; save the file "
+            "comma-separated (as UN Comtrade exports it) and ingest it again"
+        )
     raise BadFile(
         f"{path} (line 1): not a UN Comtrade CSV — expected a 'Trade Value (US$)' (legacy) "
-        f"or 'primaryValue' (comtradeplus) column, found {', '.join(cols[:6])}…; {_FIX}"
+        f"or 'primaryValue' (comtradeplus) column, found {', '.join(cols[:6])[:200]}…; {_FIX}"
     )
 
 
@@ -148,6 +158,8 @@ def ingest_comtrade(
     path: Path, store: Store, *, name: str | None = None, progress: Progress = no_progress
 ) -> IngestResult:
     """Ingest one UN Comtrade CSV (either layout, annual or monthly) into ``store``."""
+    if path.is_dir():
+        raise BadFile(f"{path}: is a folder; give the path of one UN Comtrade CSV file")
     if not path.is_file():
         raise BadFile(f"{path}: no such file; give the path of a UN Comtrade CSV")
     cols, enc = read_header(path)

@@ -94,6 +94,8 @@ def ingest_customs(
             f"unknown customs preset {preset!r}; {closest(preset, list(CUSTOMS_PRESETS))}"
         )
     p = PRESETS[preset]
+    if path.is_dir():
+        raise BadFile(f"{path}: is a folder; give the path of one customs workbook or CSV")
     if not path.is_file():
         raise BadFile(f"{path}: no such file; give the path of the customs workbook or CSV")
     progress("read", None)

@@ -223,3 +223,43 @@ def test_paths_with_quotes_ingest_and_query(baci_zip: Path, tmp_path: Path) -> N
     )
     api.ingest_comtrade(DATA / "comtrade_legacy_hf_2014.csv", store=store, name="hf")
     assert {"baci-hs17-v202601", "hf"} <= set(api.datasets(store=store)["name"])
+
+
+def test_a_newer_release_replaces_the_older_in_queries(tmp_path: Path) -> None:
+    """Two BACI releases covering 2024 (V202601 and V202604, the same 300 flows) are two
+    datasets in the store, but queries read 2024 once, from the newer release: the
+    dependency table equals that of one release (it used to double every import and
+    halve top shares). A third dataset, HS22 for 2021 only, stays in. ``ecosec verify``
+    checks every stored dataset."""
+    from ecosec import api_dependency
+    from ecosec.engine.executor import open_catalog
+    from ecosec.verify import verify
+
+    flows = sample_baci_2024().head(300)
+    one, both = tmp_path / "one", tmp_path / "both"
+    for i, release in enumerate(["202601", "202604"]):
+        (tmp_path / release).mkdir()
+        z = write_baci_zip(tmp_path / release / f"BACI_HS17_V{release}.zip", flows, release=release)
+        api.ingest_baci(z, store=both)
+        if i == 0:
+            api.ingest_baci(z, store=one)
+    (tmp_path / "hs22").mkdir()
+    z22 = write_baci_zip(tmp_path / "hs22" / "BACI_HS22_V202601.zip", flows, year=2021, rev="22")
+    api.ingest_baci(z22, store=both)
+    listed = api.datasets(store=both).set_index("name")["note"].to_dict()
+    assert listed == {
+        "baci-hs17-v202601": "2024 read from a newer BACI release",
+        "baci-hs17-v202604": "", "baci-hs22-v202601": "",
+    }  # fmt: skip
+    read = {d.name: d.manifest["years"] for d in open_catalog(both).datasets}
+    assert read == {"baci-hs17-v202604": [2024], "baci-hs22-v202601": [2021]}
+    importer = flows["importer"].value_counts().index[0]
+    ref = api_dependency.dependencies(importer, year=2024, store=one)
+    got = api_dependency.dependencies(importer, year=2024, store=both)
+    pd.testing.assert_frame_equal(got, ref)
+    assert len(api_dependency.dependencies(importer, year=2021, store=both)) > 0
+    checks = verify(store=both)
+    assert checks["ok"].all()
+    assert checks["subject"].str.startswith("baci-hs17-v202601").any()
+    stored = [d.manifest["inputs"][0] for d in open_catalog(both, every_release=True).datasets]
+    assert all(Path(p).is_absolute() for p in stored)
