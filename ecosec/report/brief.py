@@ -20,7 +20,7 @@ from ecosec.api_partnership import Partnership, partnership
 from ecosec.api_scenario import Scenario, scenario
 from ecosec.errors import EcosecError
 from ecosec.report import charts
-from ecosec.report.format import Col, product_labels, table_html, usd
+from ecosec.report.format import Col, clip, product_labels, table_html, usd
 from ecosec.report.html import Section, render_page
 
 
@@ -48,16 +48,19 @@ class BriefData:
     sources: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def _alerts(a: str, b: str, store: str | Path | None) -> tuple[pd.DataFrame, str]:
-    """Current alerts for either country: events still flagged in the last two years of
-    each country's alert history (the data's latest periods), most severe first."""
+def _alerts(
+    a: str, b: str, store: str | Path | None, *, basket: str | None, year: int
+) -> tuple[pd.DataFrame, str]:
+    """Current alerts for either country (on the brief's basket): events still flagged
+    in the last two years of each country's alert history (the data's latest periods),
+    most severe first. The note says when that history ends before the brief's year."""
     from ecosec import api_warning
 
     frames = []
     notes = []
     for c in (a, b):
         try:
-            df = api_warning.alerts(country=c, store=store)
+            df = api_warning.alerts(country=c, basket=basket, store=store)
         except EcosecError as exc:
             notes.append(f"{refdata.country_name(c)}: {exc}")
             continue
@@ -65,8 +68,16 @@ def _alerts(a: str, b: str, store: str | Path | None) -> tuple[pd.DataFrame, str
             end = pd.PeriodIndex(df["end"].astype(str), freq="M")
             recent = end >= end.max() - 24
             df = df[recent]
+            last = end.max()
+            old = (
+                f" — its alert history ends in {last.strftime('%Y-%m')}, before {year}: "
+                "these are past events, not current ones"
+                if last.year < year
+                else ""
+            )
             notes.append(
-                f"{refdata.country_name(c)}: alerts ending after {(end.max() - 24).strftime('%Y-%m')}"
+                f"{refdata.country_name(c)}: alerts ending after "
+                f"{(last - 24).strftime('%Y-%m')}{old}"
             )
         frames.append(df)
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -112,7 +123,7 @@ def brief_data(
         top = shared.sort_values("combined_from_supplier_usd", ascending=False).iloc[0]
         choice = (
             f"the largest shared vulnerability: {refdata.country_name(str(top['supplier']))} "
-            f"stops exports of {top['hs']} ({str(top['product'])[:60]}) to "
+            f"stops exports of {top['hs']} ({clip(str(top['product']), 60)}) to "
             f"{refdata.country_name(a)} and {refdata.country_name(b)}"
         )
         try:
@@ -122,7 +133,7 @@ def brief_data(
             )  # fmt: skip
         except EcosecError as exc:
             choice += f" (not computable: {exc})"
-    alerts, alerts_note = _alerts(a, b, store)
+    alerts, alerts_note = _alerts(a, b, store, basket=basket, year=p.year)
     data = BriefData(
         a=a, b=b, year=p.year, basket=basket, deps=deps, suppliers=sups, shares=shares,
         chokepoints=choke, partnership=p, scenario=sc, scenario_choice=choice,
@@ -261,15 +272,27 @@ def partner_columns(a: str, b: str) -> dict[str, list[Col]]:
     }  # fmt: skip
 
 
-def partnership_section(p: Partnership, name: str, *, limit: int = 15, chart: str = "") -> Section:
-    """One partnership section as HTML: verdicts, table, notes, units and source."""
+def partnership_section(
+    p: Partnership,
+    name: str,
+    *,
+    limit: int = 15,
+    chart: str = "",
+    verdicts: int | None = 4,
+    order: str | None = None,
+) -> Section:
+    """One partnership section as HTML: verdicts (the first ``verdicts``, or all),
+    table (sorted by ``order``, largest first, before ``limit``), notes, units, source."""
     s = p.section(name)
     cols = partner_columns(p.a, p.b)[name]
+    table = s.table
+    if order is not None and len(table):
+        table = table.sort_values(order, ascending=False, kind="stable")
     body = (
-        _verdicts(s.verdicts[:4])
+        _verdicts(s.verdicts[:verdicts])
         + chart
         + table_html(
-            s.table, cols, empty=" ".join(s.notes) or "Nothing found in the data.", limit=limit
+            table, cols, empty=" ".join(s.notes) or "Nothing found in the data.", limit=limit
         )
         + _notes(s.notes)
         + f'<p class="source">Units: {escape(s.units)}. Years: '
@@ -296,7 +319,7 @@ def _country_section(d: BriefData, c: str, n: int) -> Section:
     if len(sh):
         sh = sh.assign(label=product_labels(sh["hs6"], sh["product"], 38))
         spec = charts.stacked_shares(
-            sh, group="label", part="exporter_name", share="share",
+            sh, group="label", part="exporter_name", share="share", value="imports_usd",
             title=f"{name}: who supplies its dependent products, {d.year}",
         )  # fmt: skip
         html += charts.chart_html(spec, f"chart-shares-{n}")
@@ -304,7 +327,7 @@ def _country_section(d: BriefData, c: str, n: int) -> Section:
         hs6, sm = d.supplier_map
         spec = charts.world_map(
             sm, code="exporter", value="share",
-            title=f"Where {name}'s imports of {hs6} ({(refdata.hs_description(hs6) or '')[:45]}) "
+            title=f"Where {name}'s imports of {hs6} ({clip(refdata.hs_description(hs6) or '', 45)}) "
             f"come from, {d.year} (share of its imports)",
         )  # fmt: skip
         html += charts.chart_html(spec, "chart-supplier-map")
@@ -318,9 +341,11 @@ def _country_section(d: BriefData, c: str, n: int) -> Section:
              Col("share_of_dependent_imports", "share", "share")],
             empty="", limit=8,
         )  # fmt: skip
+    thin = api_dependency.thin_world_note(deps, store=d.store)
     return Section(
         f"deps-{c}", f"{name}: top dependencies and on whom", html,
-        intro=f"CEPII GeoDep rule, {d.year}; {len(dep)} of {len(deps)} products flagged.",
+        intro=f"CEPII GeoDep rule, {d.year}; {len(dep)} of {len(deps)} products flagged."
+        + (f" {thin}" if thin else ""),
     )  # fmt: skip
 
 
@@ -354,9 +379,29 @@ def render_brief(d: BriefData) -> str:
         + "</div>"
     )
     comp = d.partnership.section("complementarity")
+    # The headline verdicts: the brief's own scope (its basket, or all products), HS6
+    # first, not the first two scopes in alphabetical order.
+    scope = d.basket or "all"
+    headline = [v for v in comp.verdicts if v.startswith(f"{scope} (")][:2]
+    none_dependent = not any(k[f"dependent_{c}"] for c in (d.a, d.b))
     summary = (
         kpis
-        + _verdicts(comp.verdicts[:2])
+        + (
+            _notes(
+                [
+                    f"No product{' of the basket' if d.basket else ''} meets the dependency rule "
+                    f"for either country in {d.year}: "
+                    + "; ".join(
+                        f"{refdata.country_name(c)} imports {len(d.deps[c])} of them"
+                        for c in (d.a, d.b)
+                    )
+                    + " in the data."
+                ]
+            )
+            if none_dependent
+            else ""
+        )
+        + _verdicts(headline or comp.verdicts[:2])
         + _verdicts(d.partnership.section("agenda").verdicts[:1])
     )
     sections = [
@@ -382,7 +427,7 @@ def render_brief(d: BriefData) -> str:
             label="label", value="hhi_world", percent=False, top=12,
             title=f"Most concentrated world exports, {d.year} (HHI)", value_title="world export HHI",
         )  # fmt: skip
-        spec["encoding"]["x"]["axis"] = {"format": ".2f"}
+        spec["encoding"]["x"]["axis"] = {"format": ".1f", "tickCount": 5, "labelOverlap": True}
         chtml = charts.chart_html(spec, "chart-choke") + chtml
         world = _world_shares(d, str(top["hs6"]))
         if world is not None:
@@ -392,13 +437,16 @@ def render_brief(d: BriefData) -> str:
             "chokepoints",
             "Chokepoint products",
             chtml,
-            intro="World export concentration of the products in scope.",
+            intro="World export concentration of the products in scope."
+            + (f" {thin}" if (thin := api_dependency.thin_world_note(ch, store=d.store)) else ""),
         )
     )
-    sections.append(partnership_section(d.partnership, "complementarity"))
+    # Every scope's verdict (one says when a scope holds a single product).
+    sections.append(partnership_section(d.partnership, "complementarity", verdicts=None))
     sections.append(partnership_section(d.partnership, "derisking"))
     sections.append(partnership_section(d.partnership, "shared"))
-    sections.append(partnership_section(d.partnership, "third-markets"))
+    # The largest openings first, whatever their level: the verdicts cite them.
+    sections.append(partnership_section(d.partnership, "third-markets", order="opportunity_usd"))
     sections.append(partnership_section(d.partnership, "buyer-weight"))
     sections.append(_scenario_section(d))
     sections.append(_alerts_section(d))
@@ -420,7 +468,7 @@ def _world_shares(d: BriefData, hs6: str) -> dict[str, Any] | None:
     df = df.assign(world_share=df["exports_usd"] / df["exports_usd"].sum())
     return charts.world_map(
         df, code="exporter", value="world_share",
-        title=f"Who exports {hs6} ({(refdata.hs_description(hs6) or '')[:50]}), {d.year}",
+        title=f"Who exports {hs6} ({clip(refdata.hs_description(hs6) or '', 50)}), {d.year}",
     )  # fmt: skip
 
 

@@ -77,11 +77,23 @@ def ranked_bars(
 
 
 def stacked_shares(
-    df: pd.DataFrame, *, group: str, part: str, share: str, title: str, top_parts: int = 6
+    df: pd.DataFrame,
+    *,
+    group: str,
+    part: str,
+    share: str,
+    title: str,
+    top_parts: int = 6,
+    value: str | None = None,
 ) -> Spec:
-    """One bar per ``group``, split into ``part`` shares (others summed as 'Others')."""
+    """One bar per ``group``, split into ``part`` shares (others summed as 'Others').
+
+    The parts kept by name are the largest by ``value`` summed over the groups (USD, so
+    a large supplier of a large product is not folded into 'Others' behind a small one's
+    high share of a small product), else by summed share."""
     d = df[[group, part, share]].copy()
-    keep = d.groupby(part)[share].sum().nlargest(top_parts).index
+    weight = df[value] if value is not None else d[share]
+    keep = weight.groupby(d[part]).sum().nlargest(top_parts).index
     d[part] = d[part].where(d[part].isin(keep), "Others")
     d = pd.DataFrame(d.groupby([group, part], as_index=False)[share].sum())
     chart = (

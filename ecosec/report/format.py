@@ -60,6 +60,20 @@ def cell(v: Any, kind: Kind) -> str:
     return str(v)
 
 
+def clip(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` characters at a word boundary, with "…".
+
+    >>> clip("Magnets; intended to become permanent magnets", 30)
+    'Magnets; intended to become…'
+    """
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:") + "…"
+
+
 def product_labels(hs: pd.Series, product: pd.Series, width: int = 40) -> pd.Series:
     """Chart labels for products: the code first, then the name cut to ``width``, so
     a chart that shortens a long label never hides the code (two LPG codes stay apart).

@@ -155,12 +155,11 @@ def test_empty_and_wrong_files(tmp_path: Path, store: Path) -> None:
     # A folder, a workbook and a semicolon file, each named for what it is.
     with pytest.raises(BadFile, match="is a folder; give the path of one UN Comtrade CSV"):
         api.ingest_comtrade(tmp_path, store=store)
-    with pytest.raises(BadFile, match="is an Excel workbook.*ingest customs"):
+    with pytest.raises(BadFile, match=r"is an Excel workbook.*ingest customs"):
         api.ingest_comtrade(DATA / "korea_customs_hf_2811111000.xlsx", store=store)
     semi = tmp_path / "semi.csv"
     semi.write_text(
-        (DATA / "comtrade_legacy_hf_2014.csv").read_text().splitlines()[0].replace(",", ";")
-        + "\n"
+        (DATA / "comtrade_legacy_hf_2014.csv").read_text().splitlines()[0].replace(",", ";") + "\n"
     )
     with pytest.raises(BadFile, match="separated by semicolons"):
         api.ingest_comtrade(semi, store=store)

@@ -112,3 +112,25 @@ def test_on_whom_equals_the_suppliers_api() -> None:
     assert m["share_of_dependent_imports"].to_numpy() == pytest.approx(
         m["share_of_dependent_imports_ref"].to_numpy()
     )
+
+
+def test_brief_follows_its_basket_and_scope(tmp_path: Path) -> None:
+    """A basket brief: its alerts are of the basket's products, its summary verdict is
+    the basket's own scope (not 'batteries', first in alphabetical order), every scope's
+    complementarity verdict is shown (the single-product warning included), and the
+    third-market table starts with the largest opening the verdicts cite."""
+    from ecosec import refdata
+
+    d = write_brief("KOR", "JPN", tmp_path / "b.html", basket="critical-minerals")
+    html = (tmp_path / "b.html").read_text("utf-8")
+    codes = set(refdata.basket_codes("critical-minerals"))
+    assert len(d.alerts) == 0 or set(d.alerts["hs6"]) <= codes
+    summary = html.split('id="summary"')[1].split("</section>")[0]
+    assert "critical-minerals (HS6 bilateral flows" in summary and "batteries (" not in summary
+    comp = d.partnership.section("complementarity").verdicts
+    section = html.split('id="complementarity"')[1].split("</section>")[0]
+    assert all(v.split(":")[0] in section for v in comp)
+    tm = d.partnership.section("third-markets").table
+    first = tm.sort_values("opportunity_usd", ascending=False).iloc[0]
+    third = html.split('id="third-markets"')[1].split("</section>")[0]
+    assert third.index(str(first["importer_name"])) < third.index("</tr>", third.index("<tbody"))

@@ -24,3 +24,27 @@ def test_stacked_shares_axis_ends_at_100_percent() -> None:
     # The data behind the bars are the shares as given (not rescaled), summed per part.
     values = spec["datasets"][next(iter(spec["datasets"]))]
     assert sorted(round(v["share"], 12) for v in values) == [0.1, 0.2, 0.7, 1.0]
+
+
+def test_stacked_shares_keep_the_largest_suppliers_by_value() -> None:
+    """USA's 720293 case: Canada supplies 11% of a USD 1 bn product, Kazakhstan 100% of
+    a USD 1.7 m one. Ranked by summed share Kazakhstan (1.0) outranks Canada (0.11) and
+    Canada was folded into 'Others'; by value (given) Canada keeps its name."""
+    df = pd.DataFrame(
+        {
+            "product": ["big", "big", "small"],
+            "supplier": ["BRA", "CAN", "KAZ"],
+            "share": [0.89, 0.11, 1.0],
+            "imports_usd": [890e6, 110e6, 1.7e6],
+        }
+    )
+    kw = {"group": "product", "part": "supplier", "share": "share", "title": "t", "top_parts": 2}
+    by_share = charts.stacked_shares(df, **kw)  # type: ignore[arg-type]
+    by_value = charts.stacked_shares(df, value="imports_usd", **kw)  # type: ignore[arg-type]
+
+    def parts(spec: dict[str, object]) -> set[str]:
+        data = spec["datasets"]  # type: ignore[index]
+        return {v["supplier"] for v in data[next(iter(data))]}  # type: ignore[index]
+
+    assert parts(by_share) == {"BRA", "KAZ", "Others"}
+    assert parts(by_value) == {"BRA", "CAN", "Others"}
