@@ -56,7 +56,11 @@ def cell(v: Any, kind: Kind) -> str:
         return "yes" if bool(v) else "no"
     if kind == "num":
         x = float(v)
-        return f"{x:,.0f}" if abs(x) >= 1e3 else f"{x:,.3g}"
+        if abs(x) >= 1e3:
+            return f"{x:,.0f}"
+        # Below 1 (HHIs, indices): three decimals, so 0.39996 reads 0.400, not "0.4"
+        # beside a "> 0.4" rule, and 0.41 reads 0.410.
+        return f"{x:.3f}" if abs(x) < 1 else f"{x:,.3g}"
     return str(v)
 
 
