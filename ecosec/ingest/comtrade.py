@@ -270,11 +270,17 @@ def _write(
                       count(*) FILTER (WHERE side IS NOT NULL AND reporter IS NULL),
                       count(*) FILTER (WHERE side IS NOT NULL AND reporter IS NOT NULL
                                        AND partner IS NULL),
-                      count(*) FILTER (WHERE partner = 'WORLD'),
-                      count(*) FILTER (WHERE NOT regexp_full_match(hs, '[0-9]{2}|[0-9]{4}|[0-9]{6}'))
+                      count(*) FILTER (WHERE side IS NOT NULL AND reporter IS NOT NULL
+                                       AND partner = 'WORLD'
+                                       AND regexp_full_match(hs, '[0-9]{2}|[0-9]{4}|[0-9]{6}')),
+                      count(*) FILTER (WHERE side IS NOT NULL AND reporter IS NOT NULL
+                                       AND partner IS NOT NULL AND
+                                       NOT regexp_full_match(hs, '[0-9]{2}|[0-9]{4}|[0-9]{6}'))
                FROM t"""
         ).fetchone()
         assert counts is not None
+        # Each row counted once, by the first reason it is not a flow: re-export (no
+        # side), reporter, partner, then code; World rows counted when they are kept.
         total, reflows, bad_reporter, aggregate, world, bad_code = counts
         keep = (
             "side IS NOT NULL AND reporter IS NOT NULL AND partner IS NOT NULL "

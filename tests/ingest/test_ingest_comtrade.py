@@ -21,8 +21,16 @@ def _tables(store: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_legacy_hf_2014_keeps_reporter_side_and_world_totals(store: Path) -> None:
     src = pd.read_csv(DATA / "comtrade_legacy_hf_2014.csv", dtype=str, keep_default_na=False)
-    api.ingest_comtrade(DATA / "comtrade_legacy_hf_2014.csv", store=store)
+    result = api.ingest_comtrade(DATA / "comtrade_legacy_hf_2014.csv", store=store)
     flows, totals = _tables(store)
+    # The summary counts each row once (counted from the CSV here): a World row that is
+    # a re-export is dropped, not also "kept as totals".
+    reflow = src["Trade Flow"].str.startswith("Re-")
+    world = (src["Partner ISO"] == "WLD") & ~reflow
+    assert f"{len(src)} data rows read" in result.notes
+    assert f"{world.sum()} rows with partner World kept as country totals" in result.notes
+    assert f"{reflow.sum()} re-export/re-import rows dropped" in result.notes
+    assert len(src) == len(flows) + world.sum() + reflow.sum()
     # Japan's reported imports of HF from China (reporter side M) = the CSV's row.
     row = src[
         (src["Reporter ISO"] == "JPN")
