@@ -345,7 +345,8 @@ def describe(staging: Staging) -> dict[str, Any]:
             )
         if staging.totals_path.exists():
             trow = con.execute(
-                "SELECT count(*), string_agg(DISTINCT source, ','), list(DISTINCT period)"
+                "SELECT count(*), string_agg(DISTINCT source, ','), list(DISTINCT period),"
+                " string_agg(DISTINCT freq, ','), count(DISTINCT country)"
                 " FROM read_parquet(?)",
                 [str(staging.totals_path)],
             ).fetchone()
@@ -357,6 +358,11 @@ def describe(staging: Staging) -> dict[str, Any]:
                 out["years"] = sorted(
                     {int(p) // 100 if p > 9999 else int(p) for p in (trow[2] or [])}
                 )
+            # A source of totals only (no bilateral flow) is still described: its
+            # frequency and the countries it reports.
+            if not out.get("rows"):
+                out["freq"] = ",".join(sorted((trow[3] or "").split(","))).strip(",")
+                out["countries"] = trow[4]
     finally:
         con.close()
     return out

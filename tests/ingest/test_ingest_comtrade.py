@@ -112,6 +112,9 @@ def test_comtradeplus_monthly_latin1_world_rows_are_totals(store: Path) -> None:
     ]
     got = totals[(totals["country"] == "JPN") & (totals["period"] == 202503)]["exports_usd"].sum()
     assert got == pytest.approx(kor["primaryValue"].astype(float).sum()) and got > 1e9
+    # `ecosec datasets` describes a totals-only source too (freq and countries were blank)
+    listed = api.datasets(store=store).iloc[0]
+    assert listed["freq"] == "M" and listed["countries"] == totals["country"].nunique() > 50
 
 
 def test_comtradeplus_annual(store: Path) -> None:
