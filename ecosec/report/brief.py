@@ -320,6 +320,7 @@ def _country_section(d: BriefData, c: str, n: int) -> Section:
         sh = sh.assign(label=product_labels(sh["hs6"], sh["product"], 38))
         spec = charts.stacked_shares(
             sh, group="label", part="exporter_name", share="share", value="imports_usd",
+            colors=_supplier_colors(d),
             title=f"{name}: who supplies its dependent products, {d.year}",
         )  # fmt: skip
         html += charts.chart_html(spec, f"chart-shares-{n}")
@@ -347,6 +348,24 @@ def _country_section(d: BriefData, c: str, n: int) -> Section:
         intro=f"CEPII GeoDep rule, {d.year}; {len(dep)} of {len(deps)} products flagged."
         + (f" {thin}" if thin else ""),
     )  # fmt: skip
+
+
+def _supplier_colors(d: BriefData) -> list[str]:
+    """One colour list for both countries' supplier-share charts: a supplier has the
+    same colour in each (China was teal in one and orange in the other)."""
+    names: list[str] = []
+    for c in (d.a, d.b):
+        if len(d.shares[c]):
+            names += charts.top_parts_of(
+                d.shares[c].assign(
+                    label=product_labels(d.shares[c]["hs6"], d.shares[c]["product"], 38)
+                ),
+                part="exporter_name",
+                weight="imports_usd",
+                n=6,
+                group="label",
+            )
+    return [*sorted(set(names)), "Others"]
 
 
 def render_brief(d: BriefData) -> str:

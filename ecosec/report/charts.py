@@ -76,6 +76,20 @@ def ranked_bars(
     return _finish(chart)
 
 
+def top_parts_of(
+    df: pd.DataFrame, *, part: str, weight: str, n: int, group: str | None = None
+) -> list[str]:
+    """The ``n`` parts with the largest ``weight`` summed over the table (USD, so a large
+    supplier of a large product is not folded into 'Others' behind a small one's high
+    share of a small product), and, given ``group``, each group's largest part (a
+    product's top supplier always has its name)."""
+    keep = [str(x) for x in df.groupby(part)[weight].sum().nlargest(n).index]
+    if group is not None and len(df):
+        tops = df.loc[df.groupby(group)[weight].idxmax(), part]
+        keep += [str(x) for x in tops if str(x) not in keep]
+    return keep
+
+
 def stacked_shares(
     df: pd.DataFrame,
     *,
@@ -85,15 +99,15 @@ def stacked_shares(
     title: str,
     top_parts: int = 6,
     value: str | None = None,
+    colors: list[str] | None = None,
 ) -> Spec:
     """One bar per ``group``, split into ``part`` shares (others summed as 'Others').
 
-    The parts kept by name are the largest by ``value`` summed over the groups (USD, so
-    a large supplier of a large product is not folded into 'Others' behind a small one's
-    high share of a small product), else by summed share."""
+    The parts kept by name are :func:`top_parts` (by ``value`` when given). ``colors``,
+    the same list for several charts (every part any of them shows, 'Others' last),
+    gives each part the same colour in all of them."""
     d = df[[group, part, share]].copy()
-    weight = df[value] if value is not None else d[share]
-    keep = weight.groupby(d[part]).sum().nlargest(top_parts).index
+    keep = top_parts_of(df, part=part, weight=value or share, n=top_parts, group=group)
     d[part] = d[part].where(d[part].isin(keep), "Others")
     d = pd.DataFrame(d.groupby([group, part], as_index=False)[share].sum())
     chart = (
@@ -109,7 +123,11 @@ def stacked_shares(
                 axis=alt.Axis(format=".0%"),
                 scale=alt.Scale(domain=[0, 1], clamp=True),
             ),
-            color=alt.Color(f"{part}:N", title="supplier"),
+            color=alt.Color(
+                f"{part}:N",
+                title="supplier",
+                scale=alt.Scale(domain=colors, scheme="tableau20") if colors else alt.Undefined,
+            ),
             order=alt.Order(f"{share}:Q", sort="descending"),
             tooltip=[f"{group}:N", f"{part}:N", alt.Tooltip(f"{share}:Q", format=".1%")],
         )
