@@ -250,6 +250,15 @@ class Notes:
                 "HS4 markets: the pair's exports to a market come from top-10 partner lists "
                 "(a lower bound), so pair_share may be understated there."
             )
+        if len(df) and "imports_prev_usd" in df:
+            # Growth from a near-empty base is entry, not a trend worth ranking on.
+            small = df[(df["imports_prev_usd"] < 0.1 * df["imports_usd"]) & df["growth_pa"].notna()]
+            if len(small):
+                out.append(
+                    f"growth_pa of {', '.join(sorted(set(small['importer'])))} starts from "
+                    "imports under a tenth of today's (imports_prev_usd): read it as a market "
+                    "opening up, not as a growth rate."
+                )
         if df.empty:
             out.append(
                 f"No importer qualifies (joint RCA >= {ctx.p.rca:g}, pair share below "

@@ -227,3 +227,14 @@ def test_agenda_says_whose_supplier_and_which_market() -> None:
         else:
             assert "largest supplier" not in r["evidence"]
     assert "#1 third-market venture: Hong Kong (8542, USD" in p.section("agenda").verdicts[0]
+
+
+def test_growth_from_a_near_empty_base_is_flagged() -> None:
+    """Armenia's 3,364% a year (USD 0.34 m in 2022 to 414 m in 2024) and Kuwait's are
+    openings, not growth: the section's note names exactly the markets whose previous
+    imports were under a tenth of today's."""
+    s = kj().section("third-markets")
+    t = s.table
+    small = t[(t["imports_prev_usd"] < 0.1 * t["imports_usd"]) & t["growth_pa"].notna()]
+    assert set(small["importer"]) == {"ARM", "KWT"}
+    assert any(n.startswith("growth_pa of ARM, KWT starts from imports under") for n in s.notes)
