@@ -88,8 +88,8 @@ def datasets(*, store: str | Path | None = None, sample: bool | None = None) -> 
     for d in cat.datasets:
         m = d.manifest
         years = m.get("years") or []
-        used = read.get(d.name)
-        shadowed = sorted(set(years) - set(used.manifest.get("years") or [] if used else []))
+        used = read.get(d.name)  # absent: a newer release covers every year
+        shadowed = used.manifest.get("shadowed_years", []) if used else sorted(years)
         rows.append(
             {
                 "name": d.name,

@@ -51,6 +51,11 @@ def _hs6(item: str) -> str:
     )
 
 
+def _hs6_codes(hs: Sequence[str] | str) -> list[str]:
+    """Codes given as "850511,811292" or a list, each checked by :func:`_hs6`."""
+    return [_hs6(item) for item in (hs.split(",") if isinstance(hs, str) else hs)]
+
+
 def resolve_codes(
     catalog: Catalog, *, basket: str | None, hs: Sequence[str] | str | None
 ) -> list[str] | None:
@@ -59,9 +64,7 @@ def resolve_codes(
     if basket:
         codes += list(refdata.basket_codes(basket))
     if hs:
-        items = hs.split(",") if isinstance(hs, str) else list(hs)
-        for item in items:
-            codes.append(_hs6(item))
+        codes += _hs6_codes(hs)
     if not codes:
         return None
     present = set(run(catalog, "SELECT DISTINCT hs6 FROM flows", engine="duckdb")["hs6"].tolist())
@@ -379,7 +382,7 @@ def world_importers(
     {2018: 1, 2024: 211}
     """
     catalog = open_catalog(store, sample=sample)
-    codes = [_hs6(c) for c in (hs.split(",") if isinstance(hs, str) else hs)]
+    codes = _hs6_codes(hs)
     years = [int(year)] if isinstance(year, int | str) else [int(y) for y in year]
     df = run(
         catalog,

@@ -10,7 +10,7 @@ import typer
 
 from ecosec import api_dependency as api
 from ecosec.cli._app import Fmt, Out, Store, app
-from ecosec.cli._output import emit, handle_errors
+from ecosec.cli._output import country_label, emit, handle_errors
 
 Year = Annotated[
     int | None,
@@ -36,13 +36,6 @@ _TABLE_DEP = [
     "hs6", "product", "imports_usd", "n_suppliers", "top_supplier_name", "top_share",
     "top3_share", "hhi_imports", "hhi_world", "import_export_ratio", "years_met", "dependent",
 ]  # fmt: skip
-
-
-def _name(df: pd.DataFrame, country: str) -> str:
-    """The importer's name when the table is one importer's, else the input as typed."""
-    if len(df) and df["importer"].nunique() == 1:
-        return str(df["importer_name"].iloc[0])
-    return country
 
 
 def _thin(df: pd.DataFrame, store: Path | None) -> str:
@@ -90,7 +83,7 @@ def dependencies(
     )
     if fmt == "table":
         n = int(df["dependent"].sum())
-        title = f"Import dependencies of {_name(df, country)}, {', '.join(map(str, sorted(df['year'].unique())))}"
+        title = f"Import dependencies of {country_label(country)}, {', '.join(map(str, sorted(df['year'].unique())))}"
         cols = _TABLE_DEP if df["importer"].nunique() == 1 else ["importer", *_TABLE_DEP]
         emit(
             _ratio_label(df)[cols],
@@ -175,7 +168,7 @@ def suppliers(
             df[cols],
             fmt=fmt,
             output=output,
-            title=f"Suppliers of {_name(df, country)}'s dependencies, "
+            title=f"Suppliers of {country_label(country)}'s dependencies, "
             f"{', '.join(map(str, sorted(df['year'].unique())))}",
             caption="held: the supplier is the top supplier of that dependency. Values in USD.",
         )

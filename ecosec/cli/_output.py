@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ecosec import refdata
 from ecosec._records import records
 from ecosec._types import OUTPUT_FORMATS
 from ecosec.errors import BadInput, EcosecError, closest
@@ -173,3 +174,18 @@ def _write_text(text: str, output: Path | None) -> None:
         sys.stdout.flush()
     else:
         output.write_text(text, encoding="utf-8")
+
+
+def country_label(country: str | None) -> str:
+    """Countries as typed ("kor,jpn", "EU27") as names for a title ("Korea, Japan"),
+    or as typed when they do not resolve."""
+    if not country:
+        return "all importers"
+    groups = refdata.groups()
+    key = country.strip().upper()
+    if key in groups:
+        return groups[key].title
+    try:
+        return ", ".join(refdata.country_name(c) for c in refdata.resolve_countries(country))
+    except EcosecError:
+        return country

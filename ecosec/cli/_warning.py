@@ -10,11 +10,10 @@ import pandas as pd
 import typer
 
 from ecosec import api_warning as api
-from ecosec import refdata
 from ecosec.cli._app import Fmt, Out, Store, app
-from ecosec.cli._output import console, emit, handle_errors
+from ecosec.cli._output import console, country_label, emit, handle_errors
 from ecosec.engine.warning import THRESHOLDS, params_from
-from ecosec.errors import BadInput, EcosecError
+from ecosec.errors import BadInput
 
 Since = Annotated[
     str | None,
@@ -107,20 +106,6 @@ def _display(df: pd.DataFrame) -> pd.DataFrame:
     return out[cols]
 
 
-def _who(country: str | None) -> str:
-    """The importers as names ("Korea, Japan"), or as typed when they do not resolve."""
-    if not country:
-        return "all importers"
-    groups = refdata.groups()
-    key = country.strip().upper()
-    if key in groups:
-        return groups[key].title
-    try:
-        return ", ".join(refdata.country_name(c) for c in refdata.resolve_countries(country))
-    except EcosecError:
-        return country
-
-
 def _emit_alerts(
     df: pd.DataFrame, *, fmt: str, output: Path | None, title: str, by_supplier: bool
 ) -> None:
@@ -205,7 +190,7 @@ def alerts(
         engine=engine,
     )
     window = " to ".join(p for p in (since or "start", until or "latest"))
-    title = f"Alerts for {_who(country)}, {window}"
+    title = f"Alerts for {country_label(country)}, {window}"
     _emit_alerts(df, fmt=fmt, output=output, title=title, by_supplier=by_supplier)
 
 

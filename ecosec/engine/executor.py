@@ -29,7 +29,7 @@ from ecosec.ingest.schema import (
     empty_totals_sql,
     parquet_select,
 )
-from ecosec.ingest.store import Dataset, Store
+from ecosec.ingest.store import Dataset, Store, part_name
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,8 @@ def newest_baci(datasets: tuple[Dataset, ...]) -> tuple[Dataset, ...]:
             out.append(d)
             continue
         keep = [y for y in years if owner[y] is d]
-        files = [f for f in d.flows_files if _file_year(f) in keep]
+        parts = {part_name(str(y)) for y in keep}
+        files = [f for f in d.flows_files if f.name in parts]
         if not files:
             continue
         manifest = {
@@ -137,11 +138,6 @@ def newest_baci(datasets: tuple[Dataset, ...]) -> tuple[Dataset, ...]:
         }
         out.append(dataclasses.replace(d, manifest=manifest))
     return tuple(out)
-
-
-def _file_year(path: Path) -> int | None:
-    found = re.fullmatch(r"flows-(\d{4})\.parquet", path.name)
-    return int(found.group(1)) if found else None
 
 
 def connect(catalog: Catalog) -> duckdb.DuckDBPyConnection:

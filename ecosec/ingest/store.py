@@ -38,6 +38,13 @@ FLOWS_GLOB = "flows*.parquet"
 TOTALS_FILE = "totals.parquet"
 MANIFEST_FILE = "manifest.json"
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+
+
+def part_name(tag: str) -> str:
+    """File name of one part of a version's flows (a BACI year: ``flows-2022.parquet``)."""
+    return f"flows-{tag}.parquet"
+
+
 _KEEP_VERSIONS = 2
 
 
@@ -235,7 +242,7 @@ class Staging:
 
     def flows_part(self, tag: str) -> Path:
         """Path for one part of the flows (for example one BACI year)."""
-        return self.path / f"flows-{tag}.parquet"
+        return self.path / part_name(tag)
 
     @property
     def flows_files(self) -> list[Path]:

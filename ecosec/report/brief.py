@@ -357,13 +357,7 @@ def _supplier_colors(d: BriefData) -> list[str]:
     for c in (d.a, d.b):
         if len(d.shares[c]):
             names += charts.top_parts_of(
-                d.shares[c].assign(
-                    label=product_labels(d.shares[c]["hs6"], d.shares[c]["product"], 38)
-                ),
-                part="exporter_name",
-                weight="imports_usd",
-                n=6,
-                group="label",
+                d.shares[c], part="exporter_name", weight="imports_usd", n=6, group="hs6"
             )
     return [*sorted(set(names)), "Others"]
 

@@ -24,7 +24,7 @@ from ecosec.ingest.schema import (
     parquet_select,
     sql_str,
 )
-from ecosec.ingest.store import Dataset
+from ecosec.ingest.store import Dataset, part_name
 from ecosec.verify._common import REL_TOL, Check, _close
 from ecosec.verify._readers import Record, _comtrade_records, _kr_customs_records
 
@@ -51,7 +51,7 @@ def _file_checks(d: Dataset) -> list[Check]:
     if m_rows and baci:
         have = {f.name for f in d.flows_files}
         for y in d.manifest.get("years") or []:
-            name = f"flows-{y}.parquet"
+            name = part_name(str(y))
             if name not in have:
                 out.append(Check("manifest", f"{d.name}: {name}", 1, 0, False, "file missing"))
     if m_totals and not d.totals_files:

@@ -6,6 +6,10 @@ compared with a relative tolerance of 1e-9; codes, counts and flags must be equa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
 import pytest
 
 import ecosec
@@ -15,43 +19,28 @@ pytest.importorskip("pyspark")
 pytestmark = pytest.mark.spark
 
 
+def _same_on_both(fn: Callable[..., pd.DataFrame], *args: str, keys: list[str], **kw: Any) -> None:
+    """``fn`` gives the same table on DuckDB and on Spark."""
+    assert_same_tables(fn(*args, engine="duckdb", **kw), fn(*args, engine="spark", **kw), keys=keys)
+
+
 def test_dependencies_duckdb_equals_spark() -> None:
     kw = {"year": 2024, "basket": "critical-minerals", "sample": True}
-    assert_same_tables(
-        ecosec.dependencies("KOR", engine="duckdb", **kw),
-        ecosec.dependencies("KOR", engine="spark", **kw),
-        keys=["importer", "hs6", "year"],
-    )
-    assert_same_tables(
-        ecosec.dependencies("EU27", engine="duckdb", **kw),
-        ecosec.dependencies("EU27", engine="spark", **kw),
-        keys=["importer", "hs6", "year"],
-    )
+    for who in ("KOR", "EU27"):
+        _same_on_both(ecosec.dependencies, who, keys=["importer", "hs6", "year"], **kw)
 
 
 def test_chokepoints_duckdb_equals_spark() -> None:
     kw = {"year": 2022, "basket": "critical-minerals", "sample": True}
-    assert_same_tables(
-        ecosec.chokepoints(engine="duckdb", **kw),
-        ecosec.chokepoints(engine="spark", **kw),
-        keys=["hs6", "year"],
-    )
+    _same_on_both(ecosec.chokepoints, keys=["hs6", "year"], **kw)
 
 
 def test_suppliers_and_rca_duckdb_equals_spark() -> None:
     # "On whom" nests the dependency table; it once failed on Spark (a CTE defined twice
     # after sqlglot moved nested CTEs to the top).
     kw = {"year": 2024, "basket": "critical-minerals", "sample": True}
-    assert_same_tables(
-        ecosec.suppliers("KOR", engine="duckdb", **kw),
-        ecosec.suppliers("KOR", engine="spark", **kw),
-        keys=["importer", "exporter", "year"],
-    )
-    assert_same_tables(
-        ecosec.rca("KOR,JPN", engine="duckdb", **kw),
-        ecosec.rca("KOR,JPN", engine="spark", **kw),
-        keys=["exporter", "hs6", "year"],
-    )
+    _same_on_both(ecosec.suppliers, "KOR", keys=["importer", "exporter", "year"], **kw)
+    _same_on_both(ecosec.rca, "KOR,JPN", keys=["exporter", "hs6", "year"], **kw)
 
 
 def test_spark_conf_setting_reaches_the_session(monkeypatch: pytest.MonkeyPatch) -> None:
