@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -30,6 +31,12 @@ MAX_RATIO = 100
 3–15-fold (BACI 4–6, UN Comtrade 7–14) and sheet XML ~10–30-fold; zip bombs ~1000."""
 RATIO_FREE_BYTES = 64 << 20
 """Below this declared size, any ratio is allowed: such a member is harmless."""
+MAX_ZIP_ENTRIES = 10_000
+"""Most entries a zip may list: a BACI release has ~35, a workbook ~20. Python's
+zipfile holds every entry of the central directory in memory (~0.5 KB each)."""
+MAX_ZIP_DIRECTORY_BYTES = 4 << 20
+"""Largest central directory a zip may declare (a BACI release's is ~3 KB): it bounds
+what zipfile reads and holds at open, whatever the entry count claims."""
 COMPRESSED_MAGIC = {
     b"\x1f\x8b": "gzip",
     b"PK\x03\x04": "zip",
@@ -95,6 +102,68 @@ def size_text(n: int) -> str:
 def compression_of(head: bytes) -> str | None:
     """The compression format whose magic bytes start ``head`` (``'gzip'``, …), if any."""
     return next((name for magic, name in COMPRESSED_MAGIC.items() if head.startswith(magic)), None)
+
+
+_EOCD = b"PK\x05\x06"
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_EOCD = b"PK\x06\x06"
+
+
+def zip_directory(archive: Path) -> tuple[int, int] | None:
+    """(entries, bytes) of the central directory a zip's end record declares, read from
+    the file's tail (zip64 records included); None when no end record is found.
+
+    >>> import io, tempfile, zipfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "t.zip"
+    ...     with zipfile.ZipFile(path, "w") as z:
+    ...         for name in ("a.csv", "b.csv"):
+    ...             z.writestr(name, "x")
+    ...     zip_directory(path)
+    (2, 102)
+    """
+    with archive.open("rb") as f:
+        size = f.seek(0, 2)
+        f.seek(max(0, size - (22 + 0xFFFF)))  # the record, then a comment of < 64 KiB
+        tail = f.read()
+        at = tail.rfind(_EOCD)
+        if at < 0 or len(tail) - at < 22:
+            return None
+        entries, dir_bytes = struct.unpack("<HI", tail[at + 10 : at + 16])
+        if entries != 0xFFFF and dir_bytes != 0xFFFFFFFF:
+            return entries, dir_bytes
+        locator = tail[at - 20 : at] if at >= 20 else b""
+        if not locator.startswith(_ZIP64_LOCATOR):
+            return entries, dir_bytes
+        f.seek(struct.unpack("<Q", locator[8:16])[0])
+        record = f.read(56)
+        if not record.startswith(_ZIP64_EOCD) or len(record) < 56:
+            return entries, dir_bytes
+        big_entries, big_bytes = struct.unpack("<QQ", record[32:48])
+        return int(big_entries), int(big_bytes)
+
+
+def check_zip_directory(archive: Path, *, fix: str) -> None:
+    """Refuse, before zipfile reads it, a zip whose central directory lists more than
+    :data:`MAX_ZIP_ENTRIES` entries or declares more than :data:`MAX_ZIP_DIRECTORY_BYTES`.
+
+    zipfile reads the directory in full and keeps an object per entry: a small file
+    listing millions of entries would cost gigabytes before any member is checked.
+    """
+    try:
+        found = zip_directory(archive)
+    except OSError as exc:
+        raise BadFile(f"{archive}: cannot be read ({exc.strerror or exc}); {fix}") from exc
+    if found is None:
+        return  # not a zip: the reader's own error names the problem
+    entries, dir_bytes = found
+    if entries > MAX_ZIP_ENTRIES or dir_bytes > MAX_ZIP_DIRECTORY_BYTES:
+        raise BadFile(
+            f"{archive}: the zip lists {entries:,} entries in a directory of "
+            f"{size_text(dir_bytes)} (limits {MAX_ZIP_ENTRIES:,} entries, "
+            f"{size_text(MAX_ZIP_DIRECTORY_BYTES)}; see docs/ingest-limits.md); a trade "
+            f"download holds a few dozen files, so this zip is damaged or hostile — {fix}"
+        )
 
 
 _READABLE = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)

@@ -31,6 +31,7 @@ from ecosec.ingest._common import (
     IngestResult,
     Progress,
     check_lines,
+    check_zip_directory,
     check_zip_member,
     connect,
     no_progress,
@@ -56,6 +57,7 @@ class _Source:
         if path.is_dir():
             names = [p.name for p in path.iterdir() if p.is_file()]
         elif path.is_file():
+            check_zip_directory(path, fix=_FIX)  # before zipfile holds every entry
             try:
                 self.zip = zipfile.ZipFile(path)
             # NotImplementedError: a damaged header can claim a zip version zipfile

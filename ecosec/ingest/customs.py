@@ -28,6 +28,7 @@ from ecosec.ingest._common import (
     IngestResult,
     Progress,
     check_lines,
+    check_zip_directory,
     check_zip_member,
     compression_of,
     connect,
@@ -139,6 +140,7 @@ def _refuse_hostile(path: Path, *, workbook: bool) -> None:
     """Refuse a zip bomb as workbook, a compressed CSV or a CSV with an enormous line."""
     try:
         if workbook:
+            check_zip_directory(path, fix=_FIX)
             with zipfile.ZipFile(path) as z:
                 for info in z.infolist():
                     check_zip_member(path, info, fix=_FIX, max_bytes=_MAX_WORKBOOK_PART)

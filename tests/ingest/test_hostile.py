@@ -35,7 +35,7 @@ from ecosec import api
 from ecosec.cli import app
 from ecosec.errors import BadFile
 from ecosec.ingest import _common
-from ecosec.ingest._common import MAX_MEMBER_BYTES, LineCheck, check_zip_member
+from ecosec.ingest._common import MAX_MEMBER_BYTES, MAX_ZIP_ENTRIES, LineCheck, check_zip_member
 from tests.conftest import DATA, flows_of, sample_baci_2024, write_baci_zip
 
 YEAR_MEMBER = "BACI_HS17_Y2024_V202601.csv"
@@ -77,8 +77,13 @@ def _zeros_2gib() -> Member:
     return _repeated(bytes(MIB), 2048)
 
 
-def _write_zip(path: Path, members: dict[str, Member]) -> Path:
-    """A deflate zip (no zip64) whose headers declare each member's ``crc`` and ``size``."""
+def _write_zip(path: Path, members: dict[str, Member], *, listed: int = 0) -> Path:
+    """A deflate zip whose headers declare each member's ``crc`` and ``size``.
+
+    ``listed`` more entries are written in the central directory alone (each naming the
+    first member's bytes), with zip64 end records when they pass 65,535: what zipfile
+    reads, and holds in memory, when it opens the file.
+    """
     central = b""
     with path.open("wb") as f:
         for name, m in members.items():
@@ -96,8 +101,25 @@ def _write_zip(path: Path, members: dict[str, Member]) -> Path:
             )
         start = f.tell()
         f.write(central)
-        n = len(members)
-        f.write(b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, n, n, len(central), start, 0))
+        size = len(central)
+        first = next(iter(members.values()))
+        fields = struct.pack("<HHHHHIII", 20, 0, 8, 0, 0x21, first.crc, len(first.raw), first.size)
+        for block in range(0, listed, 100_000):
+            f.write(
+                b"".join(
+                    b"PK\x01\x02" + struct.pack("<H", 20) + fields
+                    + struct.pack("<HHHHHII", 12, 0, 0, 0, 0, 0, 0) + b"x/%010d" % i
+                    for i in range(block, min(block + 100_000, listed))
+                )
+            )  # fmt: skip
+        size += listed * (46 + 12)
+        n = len(members) + listed
+        if n > 0xFFFF:  # zip64 end record and its locator, then the classic record
+            end64 = f.tell()
+            f.write(b"PK\x06\x06" + struct.pack("<QHHIIQQQQ", 44, 45, 45, 0, 0, n, n, size, start))
+            f.write(b"PK\x06\x07" + struct.pack("<IQI", 0, end64, 1))
+            n = 0xFFFF
+        f.write(b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, n, n, size, start, 0))
     return path
 
 
@@ -134,6 +156,19 @@ def lying_size(tmp_path: Path) -> Path:
     block = row * (MIB // len(row))
     m = _repeated(block, 1024 * MIB // len(block), head=header, crc=False)
     return _hostile_baci(tmp_path, Member(m.raw, 0, 4 * MIB))
+
+
+def _listing(tmp_path: Path, listed: int) -> Path:
+    """The real BACI zip's members, its directory listing ``listed`` entries more."""
+    out = tmp_path / "hostile" / "BACI_HS17_V202601.zip"
+    out.parent.mkdir(exist_ok=True)
+    tables = {n: _deflated(b) for n, b in _baci_tables(tmp_path).items()}
+    return _write_zip(out, tables, listed=listed)
+
+
+def many_entries(tmp_path: Path) -> Path:
+    """A 90 MB zip listing 1.6 million entries: zipfile would hold ~0.8 GB opening it."""
+    return _listing(tmp_path, 1_600_000)
 
 
 def long_line_baci_zip(tmp_path: Path) -> Path:
@@ -235,8 +270,9 @@ print(json.dumps(out))
 # of the refusals: bomb ~125 MB, lying size ~240 MB, 50 MiB line in a zip ~345 MB
 # (DuckDB's sniffer buffers 32 MB of the line before the interrupt lands). The payloads
 # inflate to 1-2 GiB, so holding one would be far above 600 MB; before these checks
-# the lying member was parsed to its end (45M rows published, 640 MB, 40 s). Refusals
-# take a few seconds: the timeout only catches a hang or a file parsed to its end.
+# the lying member was parsed to its end (45M rows published, 640 MB, 40 s), and the
+# zip listing 1.6M entries was read by zipfile in full (1.0 GB, 10 s). Refusals take a
+# few seconds: the timeout only catches a hang or a file parsed to its end.
 PEAK_RSS_MB = 600
 TIMEOUT_S = 120
 
@@ -250,6 +286,7 @@ HEAVY = {
         [f"{YEAR_MEMBER} (line 3)", "longer than 1.0 MiB"],
     ),
     "long-line-comtrade": ("comtrade", long_line_comtrade, ["(line 3)", "longer than 1.0 MiB"]),
+    "many-entries": ("baci", many_entries, ["lists 1,600,00", "entries", "limits 10,000"]),
 }
 
 
@@ -305,6 +342,35 @@ def test_member_inflating_past_its_declared_size_via_extraction(
     )
     with pytest.raises(BadFile, match=f"member {countries} is corrupt"):
         api.ingest_baci(path, store=good_store)
+    intact()
+
+
+def test_zip_listing_too_many_entries_is_refused_before_zipfile_reads_it(
+    tmp_path: Path, good_store: Path, intact: Callable[[], None]
+) -> None:
+    # The classic end record (the zip64 one is the "many-entries" case above).
+    path = _listing(tmp_path, 12_000)
+    with pytest.raises(
+        BadFile, match=r"lists 12,003 entries in a directory of 680 KiB \(limits 10,000"
+    ):
+        api.ingest_baci(path, store=good_store)
+    intact()
+    (tmp_path / "ok").mkdir()
+    at_limit = _listing(tmp_path / "ok", MAX_ZIP_ENTRIES - 3)
+    with zipfile.ZipFile(at_limit) as z:  # zipfile's own reading of the same records
+        expected = (len(z.infolist()), at_limit.stat().st_size - 22 - z.start_dir)
+    assert _common.zip_directory(at_limit) == expected == (MAX_ZIP_ENTRIES, expected[1])
+    _common.check_zip_directory(at_limit, fix="-")  # at the limit: accepted
+
+
+def test_workbook_listing_too_many_entries_is_refused(
+    tmp_path: Path, good_store: Path, intact: Callable[[], None]
+) -> None:
+    path = _write_zip(
+        tmp_path / "korea.xlsx", {"[Content_Types].xml": _deflated(b"<Types/>")}, listed=70_000
+    )  # zip64 end records: 70,001 entries
+    with pytest.raises(BadFile, match=r"korea\.xlsx: the zip lists 70,001 entries"):
+        api.ingest_customs(path, preset="kr-monthly", store=good_store)
     intact()
 
 
