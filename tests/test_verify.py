@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import ecosec.engine.dependency as engine_dependency
 import ecosec.engine.scenario as engine_scenario
 from ecosec import api, api_scenario, refdata
 from ecosec import verify as verify_mod
@@ -54,8 +55,11 @@ def test_sample_and_fresh_ingest_pass(baci_zip: Path, store: Path) -> None:
     df = verify(store=store, deep=True)
     assert df["ok"].all()
     src = df[df["check"] == "source"]
-    # The source-file figures were recomputed (not skipped): rows of the real sample.
-    assert len(src) == 2 and src["expected"].iloc[0] == 21723
+    # The source-file figures were recomputed (not skipped): rows of the real sample,
+    # and every row matched whole against the stored Parquet.
+    assert len(src) == 3 and src["expected"].iloc[0] == 21723
+    assert src["subject"].iloc[2].endswith("rows that differ from the source file")
+    assert src["found"].iloc[2] == 0
     assert (df["check"] == "scenario").sum() == 5 * verify_mod.SCENARIO_SUPPLIERS
 
 
@@ -70,6 +74,29 @@ def test_altered_parquet_is_reported(baci_zip: Path, store: Path) -> None:
     assert set(bad["check"]) == {"manifest"} and len(bad) == 2
     r = runner.invoke(app, ["verify", "--store", str(store)])
     assert r.exit_code == 1 and "2 check(s) failed" in r.output
+
+
+def test_rows_altered_with_totals_kept_are_reported_by_deep(
+    baci_zip: Path, store: Path, tmp_path: Path
+) -> None:
+    # Two values swapped and one exporter renamed in the Parquet: rows, total value and
+    # the manifest all still agree, so only the row-by-row source comparison can tell.
+    api.ingest_baci(baci_zip, store=store)
+    part = api.catalog(store=store).datasets[0].flows_files[0]
+    df = pd.read_parquet(part)
+    df.loc[[0, 1], "value_usd"] = df.loc[[1, 0], "value_usd"].to_numpy()
+    assert df.loc[0, "value_usd"] != df.loc[1, "value_usd"]
+    df.loc[2, "exporter"] = "PRK" if df.loc[2, "exporter"] != "PRK" else "NOR"
+    df.to_parquet(part, index=False)
+    assert verify(store=store)["ok"].all()  # without --deep nothing can see it
+    code, out = _cli_verify("--store", str(store), "--deep", tmp=tmp_path)
+    bad = _failed(out)
+    assert code == 1 and len(bad) == 1, bad
+    row = bad.iloc[0]
+    assert row["subject"].endswith("rows that differ from the source file")
+    # Three source rows are not stored as read, three stored rows are not in the source.
+    assert row["found"] == 3
+    assert row["detail"].startswith("3 source rows not stored as read, 3 stored rows not in")
 
 
 def test_missing_or_damaged_files_are_reported(baci_zip: Path, store: Path) -> None:
@@ -166,6 +193,24 @@ def test_scenario_reading_wrong_flows_is_reported(
     row = bad.iloc[0]
     assert "exports of 30 products" in row["subject"]
     assert row["found"] == pytest.approx(1.01 * row["expected"], rel=1e-9)
+
+
+def test_engine_share_bug_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An engine bug: supplier shares taken over a whole year instead of per importer and
+    product. verify runs the engine's own share query, so the sums show it."""
+    monkeypatch.setattr(verify_mod, "SCENARIO_SUPPLIERS", 1)
+    real = engine_dependency.supplier_share_sql
+
+    def per_year(*a: Any, **kw: Any) -> str:
+        sql = real(*a, **kw)
+        assert "PARTITION BY year, importer, hs6" in sql
+        return sql.replace("PARTITION BY year, importer, hs6", "PARTITION BY year")
+
+    monkeypatch.setattr(engine_dependency, "supplier_share_sql", per_year)
+    code, df = _cli_verify(tmp=tmp_path)
+    bad = _failed(df)
+    assert code == 1 and list(bad["check"]) == ["shares"]
+    assert 0.5 < bad.iloc[0]["found"] <= 1  # one year's share of a product: far from 1
 
 
 # --- UN Comtrade and Korea customs source files ------------------------------------------

@@ -307,9 +307,10 @@ def supplier_sql(dependencies: str) -> str:
 
 
 def supplier_share_sql(
-    importer: Importer, *, hs: Sequence[str] | None, years: Sequence[int], simple: bool
+    importer: Importer, *, hs: Sequence[str] | None, years: Sequence[int] | None, simple: bool
 ) -> str:
-    """Per (importer, hs6, year, supplier): imports and the supplier's share of them."""
+    """Per (importer, hs6, year, supplier): imports and the supplier's share of them
+    (``years`` None: every year in the data)."""
     label, into, _ = _importer_parts(importer)
     return f"""
     WITH trade AS ({trade_sql(hs=hs, years=years, simple=simple)}),

@@ -37,6 +37,24 @@ zipfile holds every entry of the central directory in memory (~0.5 KB each)."""
 MAX_ZIP_DIRECTORY_BYTES = 4 << 20
 """Largest central directory a zip may declare (a BACI release's is ~3 KB): it bounds
 what zipfile reads and holds at open, whatever the entry count claims."""
+MAX_AMOUNT = 1e15
+"""Largest value (USD) or quantity (tonnes or kg) one row may hold. A year's world trade
+is ~2.5e13 USD and its largest flows ~1e12 kg; a larger figure is a corrupt one."""
+AMOUNT_RANGE = "a number between 0 and 1e15"
+"""What a figure must be to pass :func:`amount_ok`, as error messages say it."""
+
+
+def amount_ok(expr: str) -> str:
+    """SQL: ``expr`` is a number from 0 to :data:`MAX_AMOUNT`. NaN and infinities fail
+    (in DuckDB NaN sorts above every number, so ``NaN >= 0`` alone would pass it); a
+    NULL gives NULL.
+
+    >>> amount_ok("v")
+    '(v BETWEEN 0 AND 1e+15)'
+    """
+    return f"({expr} BETWEEN 0 AND {MAX_AMOUNT:.0e})"
+
+
 COMPRESSED_MAGIC = {
     b"\x1f\x8b": "gzip",
     b"PK\x03\x04": "zip",

@@ -28,8 +28,11 @@ import duckdb
 
 from ecosec.errors import BadFile, EcosecError
 from ecosec.ingest._common import (
+    AMOUNT_RANGE,
+    MAX_AMOUNT,
     IngestResult,
     Progress,
+    amount_ok,
     check_lines,
     check_zip_directory,
     check_zip_member,
@@ -318,12 +321,13 @@ def _convert_year(
                           || ' is not an HS6 code (row ' || {row} || ')')
              {product_check}
              ELSE lpad(k, 6, '0') END AS hs6,
-        CASE WHEN v >= 0 THEN v * 1000.0
+        CASE WHEN {amount_ok("v * 1000.0")} THEN v * 1000.0
              ELSE error('ecosec: value ' || coalesce(CAST(v AS VARCHAR), 'empty')
-                        || ' is negative or missing (row ' || {row} || ')') END AS value_usd,
+                        || ' is not a number between 0 and {MAX_AMOUNT / 1000:.0e} (thousand USD) (row ' || {row} || ')') END
+          AS value_usd,
         CASE WHEN q IS NULL OR trim(q) IN ('NA', '') THEN NULL
-             WHEN TRY_CAST(q AS DOUBLE) >= 0 THEN CAST(q AS DOUBLE)
-             ELSE error('ecosec: quantity ' || q || ' is not a non-negative number (row '
+             WHEN {amount_ok("TRY_CAST(q AS DOUBLE)")} THEN CAST(q AS DOUBLE)
+             ELSE error('ecosec: quantity ' || q || ' is not {AMOUNT_RANGE} tonnes (row '
                         || {row} || ')') END AS qty_t
       FROM read_csv({sql_str(csv)}, header = true, delim = ',', quote = '"',
                     columns = {_COLUMNS}) AS r
@@ -354,7 +358,8 @@ def _convert_year(
     SELECT
       (SELECT count(*) FROM read_parquet({target})
        WHERE exporter IS NULL OR importer IS NULL OR period IS DISTINCT FROM {year}
-          OR NOT (value_usd >= 0) OR qty_t < 0)
+          OR NOT coalesce({amount_ok("value_usd")}, FALSE)
+          OR NOT coalesce({amount_ok("qty_t")}, TRUE))
       + (SELECT count(*) FROM (SELECT DISTINCT hs6 FROM read_parquet({target}))
          WHERE hs6 IS NULL OR NOT regexp_full_match(hs6, '[0-9]{{6}}') {products})
     """

@@ -30,8 +30,10 @@ import duckdb
 
 from ecosec.errors import BadFile
 from ecosec.ingest._common import (
+    AMOUNT_RANGE,
     IngestResult,
     Progress,
+    amount_ok,
     check_lines,
     compression_of,
     connect,
@@ -248,14 +250,16 @@ def _write(
               coalesce(map(['{"', '".join(_HS_REV)}'],
                            ['{"', '".join(_HS_REV.values())}'])[upper({c("classification")})],
                        'HS') AS hs_rev,
-              CASE WHEN TRY_CAST({c("value")} AS DOUBLE) >= 0 THEN CAST({c("value")} AS DOUBLE)
+              CASE WHEN {amount_ok(f"TRY_CAST({c('value')} AS DOUBLE)")}
+                     THEN CAST({c("value")} AS DOUBLE)
                    ELSE error('ecosec: trade value ' || coalesce({c("value")}, 'empty')
-                              || ' is not a non-negative number (row ' || {row} || ')') END
+                              || ' is not {AMOUNT_RANGE} (row ' || {row} || ')') END
                 AS value_usd,
               CASE WHEN coalesce({c("kg")}, '') = '' THEN NULL
-                   WHEN TRY_CAST({c("kg")} AS DOUBLE) >= 0 THEN CAST({c("kg")} AS DOUBLE) / 1000.0
+                   WHEN {amount_ok(f"TRY_CAST({c('kg')} AS DOUBLE)")}
+                     THEN CAST({c("kg")} AS DOUBLE) / 1000.0
                    ELSE error('ecosec: net weight ' || {c("kg")}
-                              || ' is not a non-negative number (row ' || {row} || ')') END
+                              || ' is not {AMOUNT_RANGE} kg (row ' || {row} || ')') END
                 AS qty_t
             FROM raw
             LEFT JOIN country_codes AS rc ON rc.numeric = TRY_CAST({c("reporter_code")} AS INTEGER)

@@ -25,8 +25,10 @@ import pandas as pd
 from ecosec._types import CUSTOMS_PRESETS
 from ecosec.errors import BadFile, BadInput, closest
 from ecosec.ingest._common import (
+    AMOUNT_RANGE,
     IngestResult,
     Progress,
+    amount_ok,
     check_lines,
     check_zip_directory,
     check_zip_member,
@@ -248,7 +250,8 @@ def _check_numbers(con: duckdb.DuckDBPyConnection, path: Path, p: Preset) -> Non
             (
                 raw,
                 col,
-                f"coalesce(trim({raw}), '') <> '' AND NOT coalesce(TRY_CAST({raw} AS DOUBLE) >= 0, FALSE)",
+                f"coalesce(trim({raw}), '') <> '' "
+                f"AND NOT coalesce({amount_ok(f'TRY_CAST({raw} AS DOUBLE)')}, FALSE)",
             )
         )
     expected = {"item": "a 6–10 digit HS code", "year_raw": "a year", "month_raw": "a month 1–12"}
@@ -259,6 +262,6 @@ def _check_numbers(con: duckdb.DuckDBPyConnection, path: Path, p: Preset) -> Non
         if bad:
             raise BadFile(
                 f"{path} (line {bad[0]}, column {col!r}): value {bad[1]!r} is not "
-                f"{expected.get(field, 'a non-negative number')}; fix the row or export the "
+                f"{expected.get(field, AMOUNT_RANGE)}; fix the row or export the "
                 "table again"
             )

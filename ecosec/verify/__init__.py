@@ -56,7 +56,7 @@ def verify(
 
     >>> df = verify(sample=True)
     >>> bool(df["ok"].all()), df["check"].value_counts().sort_index().to_dict()
-    (True, {'manifest': 17, 'scenario': 15, 'shares': 1, 'world': 1})
+    (True, {'manifest': 24, 'scenario': 15, 'shares': 1, 'world': 1})
     >>> df.loc[df["check"] == "scenario", "subject"].iloc[1]
     'AUS cut 2022: total lost = covered + shortfall'
     """

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ecosec import api_scenario, refdata
+from ecosec.engine import dependency as dep
 from ecosec.engine.executor import Catalog, is_simple
 from ecosec.engine.trade import trade_sql
 from ecosec.errors import EcosecError
@@ -148,16 +149,17 @@ def _scenario_checks(
 
 
 def _share_checks(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[Check]:
-    trade = trade_sql(hs=None, years=None, simple=is_simple(catalog))
+    """Supplier shares as the engine computes them (``supplier_share_sql``, every
+    importer, product and year) sum to 1; so do world export shares of the trade
+    relation."""
+    simple = is_simple(catalog)
+    shares = dep.supplier_share_sql(dep.Importer(None), hs=None, years=None, simple=simple)
+    trade = trade_sql(hs=None, years=None, simple=simple)
     row = con.execute(
         f"""
-        WITH vt_trade AS ({trade}),
-        imp AS (SELECT year, importer, hs6, exporter, SUM(value_usd) AS v FROM vt_trade
-                GROUP BY year, importer, hs6, exporter HAVING SUM(value_usd) > 0),
-        tot AS (SELECT year, importer, hs6, SUM(v) AS m FROM imp GROUP BY year, importer, hs6),
-        s AS (SELECT i.year, i.importer, i.hs6, SUM(i.v / t.m) AS share_sum
-              FROM imp AS i JOIN tot AS t USING (year, importer, hs6)
-              GROUP BY i.year, i.importer, i.hs6),
+        WITH s AS (SELECT year, importer, hs6, SUM(share) AS share_sum
+                   FROM ({shares}) GROUP BY year, importer, hs6),
+        vt_trade AS ({trade}),
         xp AS (SELECT year, hs6, exporter, SUM(value_usd) AS x FROM vt_trade
                GROUP BY year, hs6, exporter HAVING SUM(value_usd) > 0),
         w AS (SELECT year, hs6, SUM(x) AS wx FROM xp GROUP BY year, hs6),

@@ -6,6 +6,7 @@ straight (no ecosec code), or pandas on the sample it was written from.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -102,14 +103,37 @@ def test_multi_year_zip(tmp_path: Path, store: Path) -> None:
     assert len(_flows(store)) == 100
 
 
+_NOT_AMOUNT = r"value {} is not a number between 0 and 1e\+12 \(thousand USD\) \(line 6: "
+
+
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
         (lambda t: t.replace("t,i,j,k,v,q", "t,i,j,k,value,q"), "expected the BACI header"),
-        (lambda t: _replace_value(t, "-5.000"), "negative"),
+        (lambda t: _replace_value(t, "-5.000"), _NOT_AMOUNT.format(re.escape("-5.0"))),
         (lambda t: _replace_value(t, "abc"), "not a number"),
+        # DuckDB reads these as doubles; NaN >= 0 is true there, 1e308 thousand USD
+        # overflows to inf in USD: each was stored, and tables showed blank imports.
+        (lambda t: _replace_value(t, "nan"), _NOT_AMOUNT.format(re.escape("nan"))),
+        (lambda t: _replace_value(t, "inf"), _NOT_AMOUNT.format(re.escape("inf"))),
+        (lambda t: _replace_value(t, "1e308"), _NOT_AMOUNT.format(re.escape("1e+308"))),
+        (lambda t: _replace_value(t, "2e12"), _NOT_AMOUNT.format(re.escape("2000000000000.0"))),
+        (lambda t: _replace_value(t, "5.0", field=5), None),  # an ordinary quantity passes
+        (lambda t: _replace_value(t, "nan", field=5), "quantity nan is not a number between"),
+        (lambda t: _replace_value(t, "-inf", field=5), "quantity -inf is not a number between"),
     ],
-    ids=["renamed-column", "negative-value", "non-numeric"],
+    ids=[
+        "renamed-column",
+        "negative-value",
+        "non-numeric",
+        "nan-value",
+        "inf-value",
+        "overflowing-value",
+        "absurd-value",
+        "good-quantity",
+        "nan-quantity",
+        "inf-quantity",
+    ],
 )
 def test_bad_rows_fail_with_file_and_line(
     tmp_path: Path, store: Path, mutate, expected: str
@@ -120,16 +144,20 @@ def test_bad_rows_fail_with_file_and_line(
     with zipfile.ZipFile(good) as z:
         text = z.read("BACI_HS17_Y2024_V202601.csv").decode()
     bad = write_baci_zip(tmp_path / "BACI_HS17_V202601.zip", flows, csv_text=mutate(text))
+    if expected is None:
+        api.ingest_baci(bad, store=store)
+        assert _flows(store)["qty_t"].tolist().count(5.0) >= 1
+        return
     with pytest.raises(BadFile, match=expected) as err:
         api.ingest_baci(bad, store=store)
     assert "BACI_HS17_Y2024_V202601.csv" in str(err.value)
     assert api.catalog(store=store, sample=False).datasets == ()
 
 
-def _replace_value(text: str, value: str) -> str:
+def _replace_value(text: str, value: str, *, field: int = 4) -> str:
     lines = text.splitlines()
     fields = lines[5].split(",")
-    fields[4] = value
+    fields[field] = value
     lines[5] = ",".join(fields)
     return "\n".join(lines) + "\n"
 

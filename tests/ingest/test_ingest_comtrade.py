@@ -132,20 +132,34 @@ def test_missing_column_is_named(tmp_path: Path, store: Path) -> None:
         api.ingest_comtrade(bad, store=store)
 
 
-def test_non_numeric_value_names_the_file(tmp_path: Path, store: Path) -> None:
-    lines = (DATA / "comtrade_legacy_hf_2014.csv").read_text().splitlines()
-    header = lines[0].split(",")
-    idx = header.index("Trade Value (US$)")
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("Trade Value (US$)", "12x", "trade value 12x is not a number between 0 and 1e15"),
+        # NaN >= 0 is true in DuckDB and 1e400 reads as inf: both were stored.
+        ("Trade Value (US$)", "nan", "trade value nan is not a number between 0 and 1e15"),
+        ("Trade Value (US$)", "1e400", "trade value 1e400 is not a number between 0 and 1e15"),
+        ("Trade Value (US$)", "-1", "trade value -1 is not a number between 0 and 1e15"),
+        ("Netweight (kg)", "inf", "net weight inf is not a number between 0 and 1e15 kg"),
+    ],
+    ids=["non-numeric", "nan", "overflow", "negative", "infinite-weight"],
+)
+def test_bad_value_names_the_file(
+    tmp_path: Path, store: Path, column: str, value: str, message: str
+) -> None:
     import csv
 
+    lines = (DATA / "comtrade_legacy_hf_2014.csv").read_text().splitlines()
+    idx = lines[0].split(",").index(column)
     rows = list(csv.reader(io.StringIO("\n".join(lines))))
-    rows[3][idx] = "12x"
+    rows[3][idx] = value
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)
     bad = tmp_path / "bad.csv"
     bad.write_text(buf.getvalue())
-    with pytest.raises(BadFile, match=r"bad\.csv.*trade value 12x is not a non-negative number"):
+    with pytest.raises(BadFile, match=rf"bad\.csv: {message} \(row 2014,"):
         api.ingest_comtrade(bad, store=store)
+    assert api.catalog(store=store, sample=False).datasets == ()
 
 
 def test_empty_and_wrong_files(tmp_path: Path, store: Path) -> None:

@@ -67,6 +67,14 @@ def test_bad_preset_and_bad_values(tmp_path: Path, store: Path) -> None:
     book.to_excel(bad, index=False)
     with pytest.raises(BadFile, match=r"line 6, column 'Import_dollar'.*'-12'"):
         api.ingest_customs(bad, preset="kr-monthly", store=store)
+    for value in ("inf", "1e400", "Infinity"):  # each read as inf by DuckDB; "nan" is NA to pandas
+        book = pd.read_excel(HF, dtype=str)
+        book.loc[4, "Import_weight"] = value
+        book.to_excel(bad, index=False)
+        with pytest.raises(
+            BadFile, match=rf"column 'Import_weight'\): value '{value}' is not a number between"
+        ):
+            api.ingest_customs(bad, preset="kr-monthly", store=store)
     book = pd.read_excel(HF, dtype=str).rename(columns={"Country": "Nation"})
     book.to_excel(bad, index=False)
     with pytest.raises(BadFile, match="Country"):
