@@ -104,6 +104,14 @@ def sha256_of(paths: list[Path]) -> str:
     return h.hexdigest()
 
 
+def not_a_file(path: Path, hint: str) -> BadFile:
+    """The error for an input path that is not a regular file: missing, or a pipe, a
+    device or a socket (which a reader could block on or read without end)."""
+    if path.exists():
+        return BadFile(f"{path}: is not a regular file (a pipe, device or socket); {hint}")
+    return BadFile(f"{path}: no such file; {hint}")
+
+
 def size_text(n: int) -> str:
     """A byte count for a message.
 
@@ -314,6 +322,12 @@ def translate_duckdb_error(exc: Exception, file: str, *, fix: str) -> BadFile:
     if "ecosec:" in text:  # raised by our own error() checks inside the SQL
         msg = text[text.index("ecosec:") + len("ecosec:") :].strip().splitlines()[0]
         return BadFile(f"{file}: {msg}; {fix}")
+    if "Error when sniffing file" in text:
+        # DuckDB names its staged copy, not the user's file, and no line.
+        return BadFile(
+            f"{file}: its rows do not parse as CSV (a row with more or fewer columns than "
+            f"the header, or an unbalanced quote?); the file is damaged — {fix}"
+        )
     if "Maximum line size" in text or "does not support a full read" in text:
         # Physical lines were checked before; this is a quoted field running over many
         # lines. DuckDB's line number is unreliable here (often 1), so it is left out.
@@ -331,9 +345,23 @@ def translate_duckdb_error(exc: Exception, file: str, *, fix: str) -> BadFile:
     return BadFile(f"{file}{loc}: {what}; {fix}")
 
 
+_STAGED = re.compile(r'"?[^"\s]*/\.staging/[^"\s]*"?')
+
+
 def _first_line(text: str) -> str:
+    """The first line of an engine's message, without ecosec's staging paths in it."""
     first = text.strip().splitlines()[0] if text.strip() else "unreadable"
-    return first[:300]
+    return _STAGED.sub("the staged copy", first)[:300]
+
+
+def printable(text: str) -> str:
+    r"""``text`` for a one-line message: control characters (NUL of a UTF-16 file read
+    as bytes, escape sequences) shown as ``?``.
+
+    >>> printable("C\x00l\x1b[31m")
+    'C?l?[31m'
+    """
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 @dataclass
@@ -343,6 +371,15 @@ class IngestResult:
     dataset: Dataset
     changed: bool
     notes: list[str]
+
+
+def _stat_of(paths: list[Path]) -> list[tuple[int, int, int]]:
+    """(size, modification time, inode) of each input: any write or replacement moves it."""
+    out = []
+    for p in paths:
+        st = p.stat()
+        out.append((st.st_size, st.st_mtime_ns, st.st_ino))
+    return out
 
 
 def publish(
@@ -358,6 +395,7 @@ def publish(
     and returns notes for the user. If the same inputs (by SHA-256) are already the
     current version of ``name``, nothing is written: ingest is idempotent.
     """
+    before = _stat_of(inputs)
     digest = sha256_of(inputs)
     existing = store.get(name)
     if existing is not None and existing.manifest.get("sha256") == digest:
@@ -372,6 +410,12 @@ def publish(
                 raise BadFile(
                     f"{', '.join(str(p) for p in inputs)}: no trade rows found; check that "
                     "this is the right file (an empty file or only headers?)"
+                )
+            if _stat_of(inputs) != before:  # the digest would not be of what was read
+                raise BadFile(
+                    f"{', '.join(str(p) for p in inputs)}: changed while it was being read "
+                    "(a download or copy still in progress?); ingest it again once it is "
+                    "complete — nothing was published"
                 )
             staging.manifest.update(stats)
             staging.manifest["sha256"] = digest

@@ -38,6 +38,7 @@ from ecosec.ingest._common import (
     check_zip_member,
     connect,
     no_progress,
+    not_a_file,
     publish,
     translate_duckdb_error,
 )
@@ -72,11 +73,21 @@ class _Source:
                 ) from exc
             names = self.zip.namelist()
         else:
-            raise BadFile(f"{path}: no such file or folder; give the path of a BACI zip")
+            raise not_a_file(path, "give the path of a BACI zip or of the folder of its CSVs")
         self.names = names
         self.years = sorted(
             (int(m.group(2)), n, m.group(1)) for n in names if (m := YEAR_RE.search(n))
         )
+        by_year: dict[int, list[str]] = {}
+        for year, n, _ in self.years:
+            by_year.setdefault(year, []).append(n)
+        twice = next((ns for ns in by_year.values() if len(ns) > 1), None)
+        if twice:
+            raise BadFile(
+                f"{path}: holds {len(twice)} files for one year ({', '.join(twice)}); one "
+                "would overwrite the other — keep one file per year (two releases of a "
+                "year: ingest each from its own zip)"
+            )
         self.countries = next((n for n in names if COUNTRY_RE.search(n)), None)
         self.products = next((n for n in names if PRODUCT_RE.search(n)), None)
         if not self.years:

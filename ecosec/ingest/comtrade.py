@@ -38,6 +38,8 @@ from ecosec.ingest._common import (
     compression_of,
     connect,
     no_progress,
+    not_a_file,
+    printable,
     publish,
     size_text,
     translate_duckdb_error,
@@ -118,6 +120,11 @@ def read_header(path: Path) -> tuple[list[str], str]:
         raise BadFile(f"{path}: is a zip archive; unzip it and ingest the CSV inside")
     if packed is not None:
         raise BadFile(f"{path}: is {packed}-compressed; decompress it and ingest the CSV")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw.count(b"\x00") > len(raw) // 4:
+        raise BadFile(
+            f"{path}: is UTF-16 text (Excel's 'Unicode text'); save it as CSV UTF-8 and "
+            "ingest it again"
+        )
     if len(raw) > _HEADER_BYTES:
         raise BadFile(
             f"{path} (line 1): the header is longer than {size_text(_HEADER_BYTES)}, which no "
@@ -144,6 +151,13 @@ def detect_layout(path: Path, cols: list[str]) -> tuple[str, dict[str, str]]:
                     f"{path} (line 1): a UN Comtrade {label} file without the column(s) "
                     f"{', '.join(repr(m) for m in missing)}; {_FIX}"
                 )
+            twice = [c for k, c in layout.items() if c in names and cols.count(c) > 1]
+            if twice:
+                raise BadFile(
+                    f"{path} (line 1): the column {twice[0]!r} appears {cols.count(twice[0])} "
+                    f"times; which one holds the data cannot be told — keep one and ingest "
+                    "the file again"
+                )
             return label, {k: c for k, c in layout.items() if c in names}
     if len(cols) == 1 and cols[0].count(";") >= 2:
         raise BadFile(
@@ -152,7 +166,8 @@ def detect_layout(path: Path, cols: list[str]) -> tuple[str, dict[str, str]]:
         )
     raise BadFile(
         f"{path} (line 1): not a UN Comtrade CSV — expected a 'Trade Value (US$)' (legacy) "
-        f"or 'primaryValue' (comtradeplus) column, found {', '.join(cols[:6])[:200]}…; {_FIX}"
+        f"or 'primaryValue' (comtradeplus) column, found "
+        f"{printable(', '.join(cols[:6])[:200])}…; {_FIX}"
     )
 
 
@@ -163,7 +178,7 @@ def ingest_comtrade(
     if path.is_dir():
         raise BadFile(f"{path}: is a folder; give the path of one UN Comtrade CSV file")
     if not path.is_file():
-        raise BadFile(f"{path}: no such file; give the path of a UN Comtrade CSV")
+        raise not_a_file(path, "give the path of a UN Comtrade CSV")
     cols, enc = read_header(path)
     layout, colmap = detect_layout(path, cols)
     check_lines(path, kind="UN Comtrade", fix=_FIX)

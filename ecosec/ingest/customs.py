@@ -35,6 +35,7 @@ from ecosec.ingest._common import (
     compression_of,
     connect,
     no_progress,
+    not_a_file,
     publish,
 )
 from ecosec.ingest.refcodes import country_names_table
@@ -100,7 +101,7 @@ def ingest_customs(
     if path.is_dir():
         raise BadFile(f"{path}: is a folder; give the path of one customs workbook or CSV")
     if not path.is_file():
-        raise BadFile(f"{path}: no such file; give the path of the customs workbook or CSV")
+        raise not_a_file(path, "give the path of the customs workbook or CSV")
     progress("read", None)
     frame = _read_table(path)
     columns = [

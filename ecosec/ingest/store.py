@@ -45,9 +45,6 @@ def part_name(tag: str) -> str:
     return f"flows-{tag}.parquet"
 
 
-_KEEP_VERSIONS = 2
-
-
 def dataset_name(text: str) -> str:
     """A store-safe dataset name from free text (file stem, user's ``--name``).
 
@@ -119,13 +116,9 @@ class Store:
             return []
         out = []
         for entry in sorted(base.iterdir()):
-            current = entry / "CURRENT"
-            try:
-                version = current.read_text("utf-8").strip()
-            except FileNotFoundError:
+            version = _pointer(entry)
+            if version is None:
                 continue  # first ingest of this name never published
-            except OSError as exc:
-                raise StoreError(f"cannot read {current}: {exc}") from exc
             path = entry / version
             out.append(Dataset(entry.name, version, path, read_manifest(path)))
         return out
@@ -207,21 +200,21 @@ class Store:
         final = target_dir / version
         os.rename(staging.path, final)
         _fsync_dir(target_dir)
+        previous = _pointer(target_dir)
         pointer_tmp = target_dir / f".CURRENT.{uuid.uuid4().hex}"
         pointer_tmp.write_text(version + "\n", "utf-8")
         _fsync_file(pointer_tmp)
         os.replace(pointer_tmp, target_dir / "CURRENT")  # the publish
         _fsync_dir(target_dir)
-        self._prune(target_dir, version)
+        self._prune(target_dir, {version, previous} - {None})
 
     @staticmethod
-    def _prune(target_dir: Path, current: str) -> None:
-        versions = sorted(p for p in target_dir.iterdir() if p.is_dir() and p.name.startswith("v"))
-        # Keep the newest few (a reader may still be on the previous one), drop
-        # older versions and directories of versions that were never published.
-        keep = {p.name for p in versions[-_KEEP_VERSIONS:]} | {current}
-        for p in versions:
-            if p.name not in keep:
+    def _prune(target_dir: Path, keep: set[str | None]) -> None:
+        """Keep the current version and the one it replaced (a reader may still be on
+        it); drop older versions and those never published (an ingest killed between
+        its rename and the pointer swap), which are not always the oldest."""
+        for p in target_dir.iterdir():
+            if p.is_dir() and p.name.startswith("v") and p.name not in keep:
                 shutil.rmtree(p, ignore_errors=True)
         for p in target_dir.glob(".CURRENT.*"):
             p.unlink(missing_ok=True)
@@ -251,6 +244,26 @@ class Staging:
     @property
     def totals_path(self) -> Path:
         return self.path / TOTALS_FILE
+
+
+_VERSION_RE = re.compile(r"^v\d{8}T\d{12}Z$")
+
+
+def _pointer(dataset_dir: Path) -> str | None:
+    """The version a dataset's ``CURRENT`` names, checked; None before its first publish."""
+    current = dataset_dir / "CURRENT"
+    try:
+        version = current.read_text("utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoreError(f"cannot read {current}: {exc}") from exc
+    if not _VERSION_RE.match(version):
+        raise StoreError(
+            f"{current} names {version[:40]!r}, not a version of the dataset; the store was "
+            f"altered by hand — re-ingest the dataset's file or restore {current}"
+        )
+    return version
 
 
 def _fsync_file(path: Path) -> None:

@@ -65,7 +65,7 @@ def test_kill_at_each_point(tmp_path: Path, point: str) -> None:
     (tmp_path / "b").mkdir()
     old = write_baci_zip(tmp_path / "a" / "BACI_HS17_V202601.zip", sample_baci_2024().head(100))
     new = write_baci_zip(tmp_path / "b" / "BACI_HS17_V202601.zip", sample_baci_2024().head(250))
-    api.ingest_baci(old, store=store)
+    first = api.ingest_baci(old, store=store).dataset.version
     before = api.datasets(store=store)
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, point, str(new), str(store)],
@@ -83,6 +83,14 @@ def test_kill_at_each_point(tmp_path: Path, point: str) -> None:
     result = api.ingest_baci(new, store=store)
     assert result.dataset.manifest["rows"] == 250 and len(flows_of(store)) == 250
     assert not any((store / ".staging").iterdir())
+    # On disk: the current version and the one it replaced (a reader may still be on
+    # it), whatever the kill left — not the never-published version of a kill after
+    # the rename, which is newer than the previous one.
+    versions = {p.name for p in result.dataset.path.parent.iterdir() if p.is_dir()}
+    if point == "prune":
+        assert result.changed is False and len(versions) == 2 and first in versions
+    else:
+        assert versions == {first, result.dataset.version}
 
 
 WRITER = r"""

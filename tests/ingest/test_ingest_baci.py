@@ -106,12 +106,30 @@ def test_multi_year_zip(tmp_path: Path, store: Path) -> None:
 _NOT_AMOUNT = r"value {} is not a number between 0 and 1e\+12 \(thousand USD\) \(line 6: "
 
 
+def test_two_files_of_one_year_are_refused(tmp_path: Path, store: Path) -> None:
+    # The second (a 10-row copy in a subfolder) silently replaced the first: 200 rows lost.
+    path = write_baci_zip(tmp_path / "BACI_HS17_V202601.zip", sample_baci_2024().head(200))
+    with zipfile.ZipFile(path, "a") as z:
+        text = z.read("BACI_HS17_Y2024_V202601.csv").decode()
+        z.writestr("extra/BACI_HS17_Y2024_V202601.csv", "".join(text.splitlines(True)[:11]))
+    with pytest.raises(
+        BadFile,
+        match=r"holds 2 files for one year \(BACI_HS17_Y2024_V202601\.csv, "
+        r"extra/BACI_HS17_Y2024_V202601\.csv\); one would overwrite the other",
+    ):
+        api.ingest_baci(path, store=store)
+    assert api.catalog(store=store, sample=False).datasets == ()
+
+
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
         (lambda t: t.replace("t,i,j,k,v,q", "t,i,j,k,value,q"), "expected the BACI header"),
         (lambda t: _replace_value(t, "-5.000"), _NOT_AMOUNT.format(re.escape("-5.0"))),
         (lambda t: _replace_value(t, "abc"), "not a number"),
+        # DuckDB's sniffer failed naming ecosec's staged copy under .staging/, not a line.
+        (lambda t: _replace_value(t, "0.005,99", field=5), r"rows do not parse as CSV \(a row"),
+        (lambda t: _replace_value(t, '"2024', field=0), r"rows do not parse as CSV \(a row"),
         # DuckDB reads these as doubles; NaN >= 0 is true there, 1e308 thousand USD
         # overflows to inf in USD: each was stored, and tables showed blank imports.
         (lambda t: _replace_value(t, "nan"), _NOT_AMOUNT.format(re.escape("nan"))),
@@ -126,6 +144,8 @@ _NOT_AMOUNT = r"value {} is not a number between 0 and 1e\+12 \(thousand USD\) \
         "renamed-column",
         "negative-value",
         "non-numeric",
+        "extra-field",
+        "open-quote",
         "nan-value",
         "inf-value",
         "overflowing-value",
@@ -151,6 +171,7 @@ def test_bad_rows_fail_with_file_and_line(
     with pytest.raises(BadFile, match=expected) as err:
         api.ingest_baci(bad, store=store)
     assert "BACI_HS17_Y2024_V202601.csv" in str(err.value)
+    assert ".staging" not in str(err.value)
     assert api.catalog(store=store, sample=False).datasets == ()
 
 

@@ -5,6 +5,7 @@ directly, independently of ecosec's SQL."""
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -188,4 +189,30 @@ def test_empty_and_wrong_files(tmp_path: Path, store: Path) -> None:
     )
     with pytest.raises(BadFile, match="separated by semicolons"):
         api.ingest_comtrade(semi, store=store)
+    # UTF-16 (Excel's "Unicode text"): named, and no NUL bytes printed.
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes((DATA / "comtrade_legacy_hf_2014.csv").read_text().encode("utf-16"))
+    with pytest.raises(BadFile, match=r"utf16\.csv: is UTF-16 text .*save it as CSV UTF-8"):
+        api.ingest_comtrade(utf16, store=store)
+    # A pipe is not read (it could block or never end), and says so.
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(BadFile, match=r"pipe\.csv: is not a regular file \(a pipe"):
+        api.ingest_comtrade(fifo, store=store)
+    with pytest.raises(BadFile, match=r"nothing\.csv: no such file"):
+        api.ingest_comtrade(tmp_path / "nothing.csv", store=store)
+    assert api.catalog(store=store, sample=False).datasets == ()
+
+
+def test_a_column_named_twice_is_refused(tmp_path: Path, store: Path) -> None:
+    # A second 'Trade Value (US$)' column (of 1s) placed first was read instead of the
+    # real one: 400 USD stored for 561,872,744.
+    lines = (DATA / "comtrade_legacy_hf_2014.csv").read_text().splitlines()
+    twice = [f"Trade Value (US$),{lines[0]}"] + [f"1,{line}" for line in lines[1:]]
+    bad = tmp_path / "twice.csv"
+    bad.write_text("\n".join(twice) + "\n")
+    with pytest.raises(
+        BadFile, match=r"twice\.csv \(line 1\): the column 'Trade Value \(US\$\)' appears 2 times"
+    ):
+        api.ingest_comtrade(bad, store=store)
     assert api.catalog(store=store, sample=False).datasets == ()

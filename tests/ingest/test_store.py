@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,11 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from ecosec import api
-from ecosec.errors import BadInput
+from ecosec.cli import app
+from ecosec.errors import BadFile, BadInput, StoreError
 from ecosec.ingest.store import Store, dataset_name
-from tests.conftest import flows_of, sample_baci_2024, write_baci_zip
+from tests.conftest import DATA, flows_of, sample_baci_2024, write_baci_zip
 
 
 def test_publish_is_versioned_and_old_versions_are_pruned(tmp_path: Path, store: Path) -> None:
@@ -102,3 +105,40 @@ def test_sigkill_midway_keeps_previous_version_and_rerun_succeeds(tmp_path: Path
     result = api.ingest_baci(big, store=store)
     assert result.changed and result.dataset.manifest["rows"] == 1_500_000
     assert not any(staging.iterdir())
+
+
+@pytest.mark.parametrize("pointer", ["../../..", "v1", "", "v20261130T044928327388Z/../x"])
+def test_a_pointer_altered_by_hand_is_refused_with_one_message(
+    tmp_path: Path, store: Path, pointer: str
+) -> None:
+    # A CURRENT naming a path outside the dataset was followed (and the error then
+    # advised deleting ".../datasets/<name>/../../..").
+    path = write_baci_zip(tmp_path / "BACI_HS17_V202601.zip", sample_baci_2024().head(20))
+    api.ingest_baci(path, store=store)
+    current = store / "datasets" / "baci-hs17-v202601" / "CURRENT"
+    current.write_text(pointer + "\n")
+    with pytest.raises(StoreError, match=r"CURRENT names .*not a version of the dataset"):
+        api.datasets(store=store)
+    r = CliRunner().invoke(app, ["datasets", "--store", str(store)])
+    assert r.exit_code != 0 and r.output.count("error:") == 1 and "Traceback" not in r.output
+
+
+def test_a_file_rewritten_while_it_is_read_is_not_published(tmp_path: Path, store: Path) -> None:
+    # Another process rewrote the CSV while ecosec read it: the altered figures were
+    # published under the original file's digest, so re-ingesting the original then
+    # said "already loaded with identical content; unchanged".
+    src = tmp_path / "comtrade.csv"
+    shutil.copy(DATA / "comtrade_legacy_kor_from_jpn_2018_head.csv", src)
+    original = src.read_bytes()
+    assert b",3676851," in original
+
+    def rewrite(label: str, _: float | None) -> None:
+        if label == "read" and src.read_bytes() == original:
+            src.write_bytes(original.replace(b",3676851,", b",9999999999,"))
+
+    with pytest.raises(BadFile, match=r"comtrade\.csv: changed while it was being read"):
+        api.ingest_comtrade(src, store=store, progress=rewrite)
+    assert api.catalog(store=store, sample=False).datasets == ()
+    src.write_bytes(original)
+    result = api.ingest_comtrade(src, store=store)
+    assert result.changed and 3676851.0 in flows_of(store)["value_usd"].tolist()
