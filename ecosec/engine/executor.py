@@ -8,9 +8,13 @@ holds nothing — so indicator code never deals with files or versions.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import re
+import threading
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -140,9 +144,59 @@ def newest_baci(datasets: tuple[Dataset, ...]) -> tuple[Dataset, ...]:
     return tuple(out)
 
 
+class Cancelled(StoreError):
+    """The work was cancelled (a web request past its time limit); nothing to show."""
+
+
+class CancelScope:
+    """Stops every DuckDB query opened inside it (:func:`cancelling`) at once.
+
+    The web app runs each request's work in a thread under a scope and cancels the
+    scope when the request's time limit passes: running queries are interrupted and
+    any later :func:`connect` in the scope refuses, so the abandoned work stops
+    instead of running on in the background.
+    """
+
+    def __init__(self) -> None:
+        self.cancelled = False
+        self._cons: list[duckdb.DuckDBPyConnection] = []
+        self._lock = threading.Lock()
+
+    def add(self, con: duckdb.DuckDBPyConnection) -> None:
+        with self._lock:
+            if self.cancelled:
+                con.close()
+                raise Cancelled("the query was cancelled (it ran past the time limit)")
+            self._cons.append(con)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self.cancelled = True
+            cons, self._cons = self._cons, []
+        for con in cons:
+            with contextlib.suppress(duckdb.Error):  # already closed: nothing to stop
+                con.interrupt()
+
+
+_SCOPE: ContextVar[CancelScope | None] = ContextVar("ecosec_cancel_scope", default=None)
+
+
+@contextlib.contextmanager
+def cancelling(scope: CancelScope) -> Iterator[CancelScope]:
+    """Register the connections opened in this block (this thread's context) with ``scope``."""
+    token = _SCOPE.set(scope)
+    try:
+        yield scope
+    finally:
+        _SCOPE.reset(token)
+
+
 def connect(catalog: Catalog) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with ``flows`` and ``totals`` views over the catalog."""
     con = duckdb.connect(":memory:")
+    scope = _SCOPE.get()
+    if scope is not None:
+        scope.add(con)
     con.execute("SET enable_progress_bar = false")
     # 64-bit string offsets in results: what pandas' Arrow strings use, so no copy.
     con.execute("SET arrow_large_buffer_size = true")

@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ecosec import settings
 from ecosec._records import records
+from ecosec.engine.executor import CancelScope, cancelling
 from ecosec.errors import BadInput, EcosecError, NoData
 
 DEFAULT_ROW_LIMIT = 5000
@@ -195,11 +196,23 @@ async def run_query(request: Request, fn: Callable[[], Any]) -> Any:
         return hit
     running = inflight.get(key)
     if running is None:
+        scope = CancelScope()
+
+        def work() -> Any:
+            with cancelling(scope):
+                return fn()
+
         running = asyncio.ensure_future(
-            asyncio.wait_for(run_in_threadpool(fn), timeout=cfg.timeout_s)
+            asyncio.wait_for(run_in_threadpool(work), timeout=cfg.timeout_s)
         )
         inflight[key] = running
-        running.add_done_callback(lambda _: inflight.pop(key, None))
+
+        def done(f: asyncio.Future[Any]) -> None:
+            inflight.pop(key, None)
+            if f.cancelled() or isinstance(f.exception(), TimeoutError):
+                scope.cancel()  # stop the thread's queries: nobody waits for them now
+
+        running.add_done_callback(done)
     try:
         # Shielded: a client that goes away does not cancel the others' computation.
         result = await asyncio.shield(running)
