@@ -37,9 +37,13 @@ ingest_app = typer.Typer(
 )
 app.add_typer(ingest_app, name="ingest")
 
-PathArg = Annotated[
-    Path, typer.Argument(help="File to ingest (BACI: the zip, or its unzipped folder).")
+BaciPath = Annotated[
+    Path, typer.Argument(help="The BACI zip as CEPII publishes it, or its unzipped folder.")
 ]
+ComtradePath = Annotated[
+    Path, typer.Argument(help="One UN Comtrade CSV (legacy bulk or comtradeplus layout).")
+]
+CustomsPath = Annotated[Path, typer.Argument(help="The customs table: an .xlsx workbook or a CSV.")]
 NameOpt = Annotated[
     str | None, typer.Option("--name", help="Dataset name (default: derived from the file).")
 ]
@@ -87,7 +91,7 @@ def _report(result: IngestResult) -> None:
 
 @ingest_app.command("baci")
 @handle_errors
-def ingest_baci(path: PathArg, name: NameOpt = None, store: Store = None) -> None:
+def ingest_baci(path: BaciPath, name: NameOpt = None, store: Store = None) -> None:
     """Ingest a CEPII BACI zip as downloaded (any HS revision, all years) or its folder."""
     api.check_store(store)
     with _progress_bar() as progress:
@@ -97,7 +101,7 @@ def ingest_baci(path: PathArg, name: NameOpt = None, store: Store = None) -> Non
 
 @ingest_app.command("comtrade")
 @handle_errors
-def ingest_comtrade(path: PathArg, name: NameOpt = None, store: Store = None) -> None:
+def ingest_comtrade(path: ComtradePath, name: NameOpt = None, store: Store = None) -> None:
     """Ingest a UN Comtrade CSV (legacy bulk or comtradeplus layout; annual or monthly)."""
     api.check_store(store)
     with _progress_bar() as progress:
@@ -108,7 +112,7 @@ def ingest_comtrade(path: PathArg, name: NameOpt = None, store: Store = None) ->
 @ingest_app.command("customs")
 @handle_errors
 def ingest_customs(
-    path: PathArg,
+    path: CustomsPath,
     preset: Annotated[
         str, typer.Option("--preset", help="Column mapping of the table: kr-monthly.")
     ] = "kr-monthly",
