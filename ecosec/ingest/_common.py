@@ -427,6 +427,14 @@ def publish(
     except duckdb.Error as exc:
         raise BadFile(f"{inputs[0]}: {_first_line(str(exc))}; check the file's layout") from exc
     except OSError as exc:
+        where = Path(exc.filename) if isinstance(exc.filename, str) else None
+        if where is None or store.root.resolve() not in where.resolve().parents:
+            # Not a store file (a read of the input, or no file named): say both.
+            raise StoreError(
+                f"reading {', '.join(str(p) for p in inputs)} or writing to the store "
+                f"{store.root} failed: {exc}; check the file, free space and permissions "
+                "(the previous version is untouched)"
+            ) from exc
         raise StoreError(
             f"writing to the store {store.root} failed: {exc}; check free space and "
             "permissions (the previous version is untouched)"

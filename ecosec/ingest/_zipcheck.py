@@ -27,6 +27,9 @@ CHUNK = 8 << 20
 def data_offset(archive: Path, info: zipfile.ZipInfo, *, fix: str) -> int:
     """Where the compressed bytes of member ``info`` start in ``archive``."""
     with archive.open("rb") as f:
+        size = f.seek(0, 2)
+        if not 0 <= info.header_offset <= size - 30:  # a damaged directory entry
+            raise BadFile(f"{archive}: member {info.filename} has a damaged header; {fix}")
         f.seek(info.header_offset)
         local = f.read(30)
     if len(local) != 30 or local[:4] != b"PK\x03\x04":

@@ -2,20 +2,25 @@
 
 Hypothesis flips, deletes and inserts bytes in real files (a BACI zip built from the
 sample's 2024 figures, a UN Comtrade legacy CSV, a comtradeplus CSV); whatever the
-outcome, no other exception may escape and the store stays readable.
+outcome, no other exception may escape and the store stays readable, and a file that
+does ingest must be stored as an independent reading of it says (verify's checks).
 """
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
+import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ecosec import api
 from ecosec.errors import EcosecError
+from ecosec.ingest.store import Store
+from ecosec.verify import _store as verify_store
 from tests.conftest import DATA, sample_baci_2024, write_baci_zip
 
 mutation = st.lists(
@@ -46,11 +51,35 @@ def _check(ingest, path: Path, store: Path) -> None:  # type: ignore[no-untyped-
         ingest(path, store=store)
     except EcosecError as exc:
         assert str(exc)  # one message, never empty
+        event(f"refused: {type(exc).__name__}")
+    else:
+        _stored_as_read(store)
+        event("ingested, stored as read")
     api.datasets(store=store)  # the store still opens
 
 
+def _stored_as_read(store: Path) -> None:
+    """A mutated file that ingests must be stored as an independent reading of it says:
+    ``ecosec verify``'s manifest checks and ``--deep`` source checks (BACI: every row
+    whole; Comtrade: Python's csv module and the documented rules, key by key)."""
+    con = duckdb.connect(":memory:")
+    try:
+        for d in Store(store).datasets():
+            checks = verify_store._manifest_checks(con, d) + verify_store._source_checks(con, d)
+            skipped = [c for c in checks if "skipped" in c.detail]
+            assert not skipped, skipped
+            bad = [c for c in checks if not c.ok]
+            assert not bad, bad
+    finally:
+        con.close()
+
+
+# 25 examples per test in the suite; ECOSEC_FUZZ_EXAMPLES=2000 for a longer hunt
+# (`pytest tests/ingest/test_fuzz.py --hypothesis-show-statistics` shows the outcomes).
 _FUZZ = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("ECOSEC_FUZZ_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 

@@ -503,3 +503,14 @@ def test_damaged_deflate_stream_in_a_table_is_a_bad_file(tmp_path: Path) -> None
     _patched(path, start, b"\xff\xff\xff\xff")  # an invalid block type at the start
     with pytest.raises(BadFile, match="corrupt"):
         api.ingest_baci(path, store=tmp_path / "store")
+
+
+def test_zip_with_bytes_missing_before_its_directory_is_a_bad_file(tmp_path: Path) -> None:
+    # Found by test_fuzz.py: with bytes cut out before the central directory, zipfile
+    # shifts every member's offset below zero and seeking there raised OSError, which
+    # was reported as a failure to write the store ("check free space").
+    path = write_baci_zip(tmp_path / "BACI_HS17_V202601.zip", sample_baci_2024())
+    raw = path.read_bytes()
+    path.write_bytes(raw[:100] + raw[164:])  # 64 bytes of the first member gone
+    with pytest.raises(BadFile, match=r"has a damaged header; download the file again"):
+        api.ingest_baci(path, store=tmp_path / "store")
