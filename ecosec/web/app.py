@@ -289,6 +289,18 @@ def create_app(
                 error_body(413, "PayloadTooLarge", "request bodies are limited to 64 kB"),
                 status_code=413,
             )
+        # Every parameter is a code, a year or a short list: 8 kB is far beyond any real
+        # request, and under uvicorn's own cut-off (16 kB), so the answer is an error
+        # message rather than a dropped connection.
+        if len(request.scope.get("raw_path") or b"") + len(request.scope["query_string"]) > 8192:
+            return JSONResponse(
+                error_body(
+                    414,
+                    "URITooLong",
+                    "request URLs are limited to 8 kB; ask for fewer codes at once",
+                ),
+                status_code=414,
+            )
         return await call_next(request)
 
     from ecosec.web import analysis_pages, analysis_routes, api_routes, pages
