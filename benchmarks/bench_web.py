@@ -6,10 +6,17 @@ request alone per endpoint, then runs ``--clients`` concurrent clients (default 
 ``/api/dependencies/{country}`` and ``/api/partnership/{country}/{partner}``, and
 reports throughput, p50/p95/p99 latency and errors. Only loopback is contacted.
 
+The server caches results per request (and computes concurrent identical requests
+once), so by default the load measures serving and JSON encoding. ``--uncached``
+measures the computation: the server runs with ``ECOSEC_WEB_CACHE_SIZE=0`` and the
+clients rotate over ``--countries`` (each with its partnership with the next one), so
+most concurrent requests are distinct and every one is computed.
+
 Usage::
 
     python benchmarks/bench_web.py --store DIR [--country KOR] [--partner JPN] [--clients 50]
     python benchmarks/bench_web.py            # the embedded sample
+    python benchmarks/bench_web.py --uncached --clients 10 --seconds 60
 """
 
 from __future__ import annotations
@@ -83,17 +90,29 @@ def main() -> None:
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--max-requests", type=int, default=100_000)
+    p.add_argument("--uncached", action="store_true", help="no result cache; many URLs")
+    p.add_argument("--countries", default="KOR,JPN,USA,CHN,DEU,FRA,GBR,IND,ITA,NLD")
     a = p.parse_args()
     port = _free_port()
     env = dict(os.environ)
+    if a.uncached:
+        env["ECOSEC_WEB_CACHE_SIZE"] = "0"
     cmd = [sys.executable, "-m", "ecosec", "serve", "--host", "127.0.0.1", "--port", str(port)]
     if a.store:
         cmd += ["--store", str(a.store)]
     server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
+    pairs = [(a.country, a.partner)]
+    if a.uncached:
+        ring = a.countries.split(",")
+        pairs = list(zip(ring, ring[1:] + ring[:1], strict=True))
     urls = [
-        f"{base}/api/dependencies/{a.country}?{a.query}",
-        f"{base}/api/partnership/{a.country}/{a.partner}?{a.query}",
+        url
+        for c, partner in pairs
+        for url in (
+            f"{base}/api/dependencies/{c}?{a.query}",
+            f"{base}/api/partnership/{c}/{partner}?{a.query}",
+        )
     ]
     singles: dict[str, float] = {}
     try:
@@ -106,7 +125,7 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise SystemExit("server did not start") from None
                 time.sleep(0.2)
-        for url in urls:
+        for url in urls[:2]:
             httpx.get(url, timeout=300).raise_for_status()  # warm caches once
             times = []
             for _ in range(5):
@@ -122,7 +141,8 @@ def main() -> None:
     q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else [float("nan")] * 99
     for url, secs in singles.items():
         print(f"GET {url}: single request (median of 5) {secs * 1000:.0f} ms")
-    print(f"{a.clients} clients for {wall:.0f} s: {len(lat)} ok, {errors} errors, "
+    mode = f"uncached, {len(urls)} URLs" if a.uncached else "cached results"
+    print(f"{a.clients} clients for {wall:.0f} s ({mode}): {len(lat)} ok, {errors} errors, "
           f"{len(lat) / wall:.1f} requests/s")  # fmt: skip
     print(
         f"latency p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms"

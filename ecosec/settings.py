@@ -93,9 +93,16 @@ _ALL = (
     Setting(
         "web-timeout",
         "60",
-        "Seconds a web request's query may run before it is answered with an error.",
+        "Seconds a web request's query may run before it is stopped and answered with an error.",
         pattern=r"[0-9]*\.?[0-9]+",
         expect="a number of seconds such as 60",
+    ),
+    Setting(
+        "web-cache-size",
+        "128",
+        "Results the web app keeps for repeated requests (0: none, every request computes).",
+        pattern=r"[0-9]+",
+        expect="a whole number of results, 0 or more",
     ),
 )
 

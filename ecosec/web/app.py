@@ -245,7 +245,7 @@ def create_app(
         # Swagger UI would ask validator.swagger.io about the schema: nothing leaves.
         swagger_ui_parameters={"validatorUrl": None},
     )
-    app.state.cache = ResultCache()
+    app.state.cache = ResultCache(int(settings.get("web-cache-size") or 128))
     app.state.inflight = {}
     app.state.config = WebConfig(
         store,

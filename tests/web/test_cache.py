@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from ecosec import api_dependency
+from ecosec.errors import BadInput
 from ecosec.web.app import create_app
 
 
@@ -48,3 +49,28 @@ async def test_one_computation_for_concurrent_requests_and_pages(
         # A different query is computed.
         assert (await c.get(url.replace("2024", "2022"))).status_code == 200
         assert calls == 2
+
+
+@pytest.mark.asyncio
+async def test_cache_size_zero_computes_every_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = 0
+    real = api_dependency.dependencies
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(api_dependency, "dependencies", counted)
+    monkeypatch.setenv("ECOSEC_WEB_CACHE_SIZE", "0")
+    transport = httpx.ASGITransport(app=create_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        url = "/api/dependencies/KOR?year=2024&basket=critical-minerals"
+        bodies = [(await c.get(url)).json() for _ in range(3)]
+    # Computed three times: the same rows (HHIs may differ in their last bit, DuckDB's
+    # parallel sums adding in another order).
+    assert calls == 3
+    assert len({tuple((r["hs6"], r["top_supplier"]) for r in b["rows"]) for b in bodies}) == 1
+    monkeypatch.setenv("ECOSEC_WEB_CACHE_SIZE", "-1")
+    with pytest.raises(BadInput, match=r"ECOSEC_WEB_CACHE_SIZE.*0 or more"):
+        create_app()
