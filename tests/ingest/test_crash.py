@@ -8,15 +8,19 @@ visible partial version, and that a re-run publishes.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pandas as pd
 import pytest
 
 from ecosec import api
+from ecosec.web.app import create_app
 from tests.conftest import flows_of, sample_baci_2024, write_baci_zip
 
 CHILD = r"""
@@ -103,8 +107,25 @@ for i in range(n):
 """
 
 
+WEB_TABLE = "/api/dependencies/all?year=2024&page_size=1"
+
+
+def _web_total(app: Any) -> int:
+    """The row count the web app answers for WEB_TABLE (in process, over ASGI)."""
+
+    async def get() -> int:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            r = await c.get(WEB_TABLE)
+        assert r.status_code == 200, r.text
+        return int(r.json()["total"])
+
+    return asyncio.run(get())
+
+
 def test_readers_during_ingests_see_old_or_new_never_a_mix(tmp_path: Path) -> None:
-    """A reader (as the web app reads) during repeated publishes sees 100 or 250 rows."""
+    """Readers during repeated publishes see 100 or 250 rows: the library, and the web
+    app answering its dependency table (of one version or the other, never a mix)."""
     import time
 
     store = tmp_path / "store"
@@ -112,14 +133,26 @@ def test_readers_during_ingests_see_old_or_new_never_a_mix(tmp_path: Path) -> No
     (tmp_path / "b").mkdir()
     a = write_baci_zip(tmp_path / "a" / "BACI_HS17_V202601.zip", sample_baci_2024().head(100))
     b = write_baci_zip(tmp_path / "b" / "BACI_HS17_V202601.zip", sample_baci_2024().head(250))
+    # What the web app answers for each version: its table of every importer x product.
+    expected = {}
+    for rows, z in ((100, a), (250, b)):
+        one = tmp_path / f"only-{rows}"
+        api.ingest_baci(z, store=one)
+        expected[rows] = _web_total(create_app(one))
+    assert expected[100] != expected[250]
     api.ingest_baci(a, store=store, name="alternating")
+    web = create_app(store)
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(store), str(a), str(b), "12"])
     seen: set[int] = set()
+    answered: set[int] = set()
     reads = 0
     deadline = time.monotonic() + 120
     while writer.poll() is None and time.monotonic() < deadline:
         seen.add(len(flows_of(store)))
+        answered.add(_web_total(web))
         reads += 1
     writer.wait(timeout=60)
     assert writer.returncode == 0
     assert reads > 5 and seen <= {100, 250} and seen == {100, 250}
+    # The web app, reading as it serves, never answered from a mix of the two versions.
+    assert answered == set(expected.values()), (answered, expected)
