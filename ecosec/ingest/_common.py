@@ -308,6 +308,7 @@ def check_lines(path: Path, *, kind: str, fix: str) -> None:
 
 
 _LINE_RE = re.compile(r"CSV Error on Line: (\d+)")
+_COUNT_RE = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 _COL_RE = re.compile(r'converting column "([^"]+)"')
 _ORIG_RE = re.compile(r"Original Line: (.*)")
 _CONV_RE = re.compile(r"Could not convert string \"([^\"]*)\"")
@@ -341,6 +342,13 @@ def translate_duckdb_error(exc: Exception, file: str, *, fix: str) -> BadFile:
     if col:
         where.append(f"column {col.group(1)!r}")
     what = f"value {conv.group(1)!r} is not a number" if conv else _first_line(text)
+    if count := _COUNT_RE.search(text):
+        what = (
+            f"a row of {count.group(2)} fields where the file's rows have {count.group(1)} (a "
+            "field lost or added, or an unbalanced quote); the row is damaged"
+        )
+    elif "unterminated quote" in text:
+        what = "a quoted value is never closed (an unbalanced quote); the row is damaged"
     loc = f" ({', '.join(where)})" if where else ""
     return BadFile(f"{file}{loc}: {what}; {fix}")
 

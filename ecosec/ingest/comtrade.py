@@ -184,7 +184,39 @@ def ingest_comtrade(
     check_lines(path, kind="UN Comtrade", fix=_FIX)
     ds_name = dataset_name(name or f"comtrade-{path.stem}")
     meta = {"kind": "comtrade", "layout": layout, "description": f"UN Comtrade {layout} CSV"}
-    return publish(store, ds_name, [path], meta, lambda st: _write(path, enc, colmap, st, progress))
+    names = _column_names(path, cols, enc)
+    return publish(
+        store, ds_name, [path], meta, lambda st: _write(path, enc, colmap, names, st, progress)
+    )
+
+
+def _column_names(path: Path, cols: list[str], enc: str) -> list[str]:
+    """Names for every field of a data row: the header's (made unique), and one more when
+    rows end with an extra empty field, as comtradeplus files do (47 names, 48 fields).
+
+    Every row must then have exactly that many fields: the file is read strictly, so a
+    row with a field lost or added (a damaged row whose values would shift columns) is
+    refused with its line instead of being read shifted.
+    """
+    with path.open(encoding=enc, errors="replace", newline="") as f:
+        rows = _csv.reader(f)
+        next(rows, None)
+        first = next(rows, None)
+    if first is None:
+        raise BadFile(
+            f"{path}: no trade rows found; check that this is the right file (an empty "
+            "file or only headers?)"
+        )
+    names, seen = [], set()
+    for i, c in enumerate(cols):
+        name = c or f"column {i + 1}"
+        while name in seen:
+            name += " (again)"
+        names.append(name)
+        seen.add(name)
+    if len(first) == len(cols) + 1 and not first[-1].strip():
+        names.append("(trailing field)")
+    return names
 
 
 def _col(colmap: dict[str, str], key: str, default: str = "NULL") -> str:
@@ -194,7 +226,12 @@ def _col(colmap: dict[str, str], key: str, default: str = "NULL") -> str:
 
 
 def _write(
-    path: Path, enc: str, colmap: dict[str, str], staging: Staging, progress: Progress
+    path: Path,
+    enc: str,
+    colmap: dict[str, str],
+    names: list[str],
+    staging: Staging,
+    progress: Progress,
 ) -> list[str]:
     con = connect()
     try:
@@ -209,14 +246,16 @@ def _write(
             + ", ".join(c(k) for k in ("year", "reporter_code", "partner_code", "cmd", "value"))
             + ")"
         )
+        columns = ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names)
         for encoding in dict.fromkeys([enc, "latin-1"]):
             try:
                 con.execute(
                     f"""CREATE OR REPLACE TEMP TABLE raw AS
-                    SELECT * FROM read_csv({sql_str(path)}, header = true, all_varchar = true,
-                                           encoding = '{encoding}', null_padding = true,
-                                           strict_mode = false, quote = '"', delim = ',',
-                                           compression = 'none')"""
+                    SELECT * FROM read_csv({sql_str(path)}, header = false, skip = 1,
+                                           columns = {{{columns}}}, auto_detect = false,
+                                           encoding = '{encoding}', null_padding = false,
+                                           strict_mode = true, quote = '"', escape = '"',
+                                           delim = ',', compression = 'none')"""
                 )
                 break
             except duckdb.Error as exc:
@@ -232,9 +271,17 @@ def _write(
                      WHEN '1' THEN 'M' WHEN 'M' THEN 'M' WHEN 'IMPORT' THEN 'M'
                      WHEN '2' THEN 'X' WHEN 'X' THEN 'X' WHEN 'EXPORT' THEN 'X'
                      ELSE NULL END"""
-        code = f"regexp_replace({c('cmd')}, '[^0-9]', '', 'g')"
-        hs = f"""CASE WHEN TRY_CAST({c("aggr")} AS INTEGER) IN (2, 4, 6)
-                       THEN lpad({code}, TRY_CAST({c("aggr")} AS INTEGER), '0')
+        # Digits only: 'TOTAL' (all products) is kept as is and dropped as not HS2/4/6;
+        # anything else is a damaged row. A code longer than its aggregate level is not
+        # cut to it (lpad truncates: 2481111 at level 6 became product 248111).
+        code = f"coalesce({c('cmd')}, '')"
+        level = f"TRY_CAST({c('aggr')} AS INTEGER)"
+        hs = f"""CASE WHEN upper({code}) = 'TOTAL' THEN {code}
+                     WHEN NOT regexp_full_match({code}, '[0-9]+')
+                       THEN error('ecosec: commodity code ' || {code}
+                                  || ' is not an HS code (row ' || {row} || ')')
+                     WHEN {level} IN (2, 4, 6) AND length({code}) <= {level}
+                       THEN lpad({code}, {level}, '0')
                      WHEN length({code}) IN (1, 3, 5) THEN '0' || {code}
                      ELSE {code} END"""
         not_breakdown = (

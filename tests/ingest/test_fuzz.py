@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -76,9 +77,11 @@ def _stored_as_read(store: Path) -> None:
 
 # 25 examples per test in the suite; ECOSEC_FUZZ_EXAMPLES=2000 for a longer hunt
 # (`pytest tests/ingest/test_fuzz.py --hypothesis-show-statistics` shows the outcomes).
+# No hang: an example past 30 s fails (none takes a second), and each test has a
+# timeout, so a parser stuck for good fails the run instead of blocking it.
 _FUZZ = settings(
     max_examples=int(os.environ.get("ECOSEC_FUZZ_EXAMPLES", "25")),
-    deadline=None,
+    deadline=timedelta(seconds=30),
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
@@ -94,6 +97,7 @@ def baci_csv() -> bytes:
             return zf.read("BACI_HS17_Y2024_V202601.csv")
 
 
+@pytest.mark.timeout(int(os.environ.get("ECOSEC_FUZZ_TIMEOUT", "900")))
 @_FUZZ
 @given(ops=mutation)
 def test_mutated_baci_csv(
@@ -105,6 +109,7 @@ def test_mutated_baci_csv(
     _check(api.ingest_baci, z, d / "store")
 
 
+@pytest.mark.timeout(int(os.environ.get("ECOSEC_FUZZ_TIMEOUT", "900")))
 @_FUZZ
 @given(ops=mutation)
 def test_mutated_baci_zip_bytes(
@@ -116,6 +121,7 @@ def test_mutated_baci_zip_bytes(
     _check(api.ingest_baci, z, d / "store")
 
 
+@pytest.mark.timeout(int(os.environ.get("ECOSEC_FUZZ_TIMEOUT", "900")))
 @_FUZZ
 @given(
     ops=mutation,

@@ -216,3 +216,49 @@ def test_a_column_named_twice_is_refused(tmp_path: Path, store: Path) -> None:
     ):
         api.ingest_comtrade(bad, store=store)
     assert api.catalog(store=store, sample=False).datasets == ()
+
+
+def _edit_row(text: str, line: int, old: str, new: str) -> str:
+    lines = text.splitlines()
+    assert old in lines[line - 1], lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # Found by the fuzz test's independent reading: letters were stripped, and
+        # 2812Pr111 was stored as product 281211.
+        (",281111,", ",2812Pr111,", r"commodity code 2812Pr111 is not an HS code"),
+        # A field lost (two merged): the row's values were read one column off.
+        (
+            ",2014,6,1,",
+            ",2014,61,",
+            r"\(line 4\): a row of 34 fields where the file's rows have 35",
+        ),
+        (",281111,", ",281111,extra,", r"\(line 4\): a row of 36 fields where the file's rows"),
+        # An unbalanced quote swallowed the next rows into one field.
+        (",Japan,", ',"Japan,', r"\(line 4\): .*unbalanced quote"),
+    ],
+    ids=["letters-in-code", "field-lost", "field-added", "open-quote"],
+)
+def test_damaged_rows_are_refused_not_read_shifted(
+    tmp_path: Path, store: Path, old: str, new: str, message: str
+) -> None:
+    text = (DATA / "comtrade_legacy_hf_2014.csv").read_text()
+    bad = tmp_path / "damaged.csv"
+    bad.write_text(_edit_row(text, 4, old, new))
+    with pytest.raises(BadFile, match=message):
+        api.ingest_comtrade(bad, store=store)
+    assert api.catalog(store=store, sample=False).datasets == ()
+
+
+def test_a_code_longer_than_its_level_is_dropped_not_cut(tmp_path: Path, store: Path) -> None:
+    # lpad cut 2481111 (level 6) to 248111, a real product, and stored the row there.
+    text = (DATA / "comtrade_legacy_hf_2014.csv").read_text()
+    path = tmp_path / "long.csv"
+    path.write_text(_edit_row(text, 4, ",281111,", ",2481111,"))
+    result = api.ingest_comtrade(path, store=store)
+    assert set(flows_of(store)["hs6"]) == {"281111"}
+    assert any("code that is not HS2/4/6" in n for n in result.notes), result.notes
