@@ -15,6 +15,7 @@ import pandas as pd
 
 from ecosec import refdata
 from ecosec.engine import dependency as dep
+from ecosec.engine.conservation import check_dependency_table, check_supplier_shares
 from ecosec.engine.executor import Catalog, is_simple, open_catalog, run
 from ecosec.engine.trade import hs_list, sql_list, trade_sql
 from ecosec.errors import BadInput, NoData, UnknownProduct, closest
@@ -267,6 +268,7 @@ def dependencies(
             f"{country} imports none of these products in {', '.join(map(str, years))} in the "
             "loaded data; try another year or basket (`ecosec baskets`, `ecosec datasets`)"
         )
+    check_dependency_table(df)  # a result that breaks its identities is withheld
     if only_dependent:
         df = df[df["dependent"]].reset_index(drop=True)
     df = add_names(df, ["importer", "top_supplier"])
@@ -466,6 +468,7 @@ def supplier_shares(
     years = resolve_years(catalog, codes, year)
     sql = dep.supplier_share_sql(importer, hs=codes, years=years, simple=is_simple(catalog))
     df = run(catalog, sql, engine=engine)
+    check_supplier_shares(df)
     return add_names(df, ["importer", "exporter"])
 
 

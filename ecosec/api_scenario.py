@@ -26,6 +26,7 @@ from ecosec import refdata, settings
 from ecosec._records import records
 from ecosec.api_dependency import add_names, broad_year, resolve_codes
 from ecosec.engine import scenario as sc
+from ecosec.engine.conservation import check_scenario
 from ecosec.engine.executor import Catalog, is_simple, open_catalog, run
 from ecosec.errors import BadInput, NoData, UnknownCountry
 
@@ -400,6 +401,7 @@ def scenario(
     )
     df = run(catalog, sc.scenario_sql(params, simple=is_simple(catalog)), engine=engine)
     tables = _tables(df)
+    check_scenario(tables["shortfall"], tables["substitution"])  # withheld if broken
     if tables["exposure"].empty:
         who = ", ".join(target_codes) if target_codes else "no importer"
         raise NoData(

@@ -12,6 +12,7 @@ not know ecosec::
      │   └─ NoData                       the data holds nothing for that query
      ├─ BadFile (ValueError)             a source file is corrupt or of the wrong layout
      ├─ StoreError (OSError)             the store directory cannot be read or written
+     ├─ ConservationError (ArithmeticError) a result broke its own identities: withheld
      └─ MissingExtra (ImportError)       an optional dependency is not installed
 
 The CLI prints ``str(error)`` as one line and exits with :attr:`EcosecError.exit_code`
@@ -60,6 +61,11 @@ class BadFile(EcosecError, ValueError):
 
 class StoreError(EcosecError, OSError):
     """The store directory cannot be created, read, locked or written."""
+
+
+class ConservationError(EcosecError, ArithmeticError):
+    """An engine result broke one of its own identities (shares summing to 1, lost =
+    covered + shortfall…): a bug or a store altered by hand. The result is withheld."""
 
 
 class MissingExtra(EcosecError, ImportError):

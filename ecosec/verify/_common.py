@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-REL_TOL = 1e-9
+from ecosec.engine.conservation import REL_TOL as REL_TOL
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from ecosec import api_scenario, refdata
 from ecosec.engine import dependency as dep
+from ecosec.engine.conservation import relative_gap, split_gap
 from ecosec.engine.executor import Catalog, is_simple
 from ecosec.engine.trade import trade_sql
 from ecosec.errors import EcosecError
@@ -53,26 +53,6 @@ def _scenario_plan(
     return int(df["year"].iloc[0]), plan
 
 
-def _rel(diff: pd.Series | pd.DataFrame, lost: pd.Series) -> float:
-    """Largest absolute difference relative to lost (1 unit at least); NaN counts as ∞."""
-    gap = diff.abs().max(axis=1, skipna=False) if isinstance(diff, pd.DataFrame) else diff.abs()
-    rel = (gap / lost.abs().clip(lower=1.0)).fillna(np.inf)
-    return float(rel.max()) if len(rel) else 0.0
-
-
-def _gap(df: pd.DataFrame, unit: str) -> float:
-    """Largest |lost − covered − shortfall| or step outside 0 ≤ covered ≤ lost, relative
-    to lost; in tonnes only where lost is known (a flow may report no quantity)."""
-    lost, cov, short = (df[f"{c}_{unit}"].astype(float) for c in ("lost", "covered", "shortfall"))
-    keep = lost.notna() if unit == "t" else lost.index == lost.index
-    lost, cov, short = lost[keep], cov[keep], short[keep]
-    return max(
-        _rel(lost - cov - short, lost),
-        _rel((cov - lost).clip(lower=0), lost),
-        _rel((-cov).clip(lower=0), lost),
-    )
-
-
 def _conservation(
     s: api_scenario.Scenario, who: str, supplier: str, codes: list[str], exports: float, note: str
 ) -> list[Check]:
@@ -82,19 +62,21 @@ def _conservation(
     chosen = sens[np.isclose(sens["redirect"], float(s.assumptions["redirect"]))]
     summed = sh.groupby("importer")[cols].sum()
     per_importer = max(
-        _rel(summed.reindex(totals.index.union(summed.index)) - totals[cols], totals["lost_usd"]),
-        _rel(chosen.set_index("importer")[cols] - totals[cols], totals["lost_usd"]),
-        _gap(totals, "usd"),
-        _gap(sens, "usd"),
+        relative_gap(
+            summed.reindex(totals.index.union(summed.index)) - totals[cols], totals["lost_usd"]
+        ),
+        relative_gap(chosen.set_index("importer")[cols] - totals[cols], totals["lost_usd"]),
+        split_gap(totals, "usd"),
+        split_gap(sens, "usd"),
     )
     pairs = sh.set_index(["importer", "hs6"])
     sub = s.substitution.groupby(["importer", "hs6"])["covered_usd"].sum()
     keys = pairs.index.union(sub.index)
-    sub_gap = _rel(
+    sub_gap = relative_gap(
         sub.reindex(keys).fillna(0.0) - pairs["covered_usd"].reindex(keys),
         pairs["lost_usd"].reindex(keys),
     )
-    rows = max(_gap(sh, "usd"), _gap(sh, "t"))
+    rows = max(split_gap(sh, "usd"), split_gap(sh, "t"))
     lost = float(sh["lost_usd"].sum())
     parts = float(sh["covered_usd"].sum() + sh["shortfall_usd"].sum())
     return [

@@ -1,0 +1,127 @@
+"""Results that break their own identities are withheld, not shown.
+
+Each engine path is given a bug (its SQL or its tables altered the way a mistake
+would) and must then raise ConservationError instead of returning numbers; the
+checks themselves pass on tables computed independently (numpy, from random flows)
+and fail on each broken identity.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import ecosec
+from ecosec import api_dependency, api_scenario
+from ecosec.cli import app
+from ecosec.engine import conservation as cons
+from ecosec.engine import dependency as dep
+from ecosec.errors import ConservationError
+
+
+def _table(values: list[list[float]]) -> pd.DataFrame:
+    """A dependency table computed with numpy from each product's supplier values."""
+    rows = []
+    for k, v in enumerate(values):
+        a = np.sort(np.asarray(v, dtype=float))[::-1]
+        s = a / a.sum()
+        rows.append(
+            {
+                "importer": "KOR", "hs6": f"{k:06d}", "year": 2024, "imports_usd": a.sum(),
+                "n_suppliers": len(a), "top_share": s[0], "top3_share": s[:3].sum(),
+                "hhi_imports": float((s * s).sum()), "hhi_world": 0.5,
+                "criteria_met": False, "dependent": False, "persistence_applied": False,
+            }
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@given(
+    st.lists(
+        st.lists(st.floats(1e-3, 1e12, allow_nan=False), min_size=1, max_size=12),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_tables_computed_independently_pass(values: list[list[float]]) -> None:
+    cons.check_dependency_table(_table(values))
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("top3_share", 0.1, "a top-3 share below the top share"),
+        ("top_share", 1.2, r"a top share outside \(0, 1\]"),
+        ("hhi_imports", 0.05, "a supplier HHI outside"),
+        ("hhi_imports", 0.95, "a supplier HHI outside"),
+        ("hhi_world", 0.0, r"a world HHI outside \(0, 1\]"),
+        ("imports_usd", -1.0, "imports are not positive"),
+        ("dependent", True, "a dependency flag that contradicts its criteria"),
+    ],
+)
+def test_each_broken_identity_is_refused(column: str, value: Any, message: str) -> None:
+    df = _table([[60.0, 30.0, 10.0], [5.0, 5.0]])  # top 0.6, top3 1, HHI 0.46
+    df.loc[0, column] = value
+    with pytest.raises(ConservationError, match=f"internal check failed: {message}.*000000"):
+        cons.check_dependency_table(df)
+
+
+def test_a_single_supplier_must_hold_everything() -> None:
+    # 1/n ≤ HHI ≤ top share: with one supplier its share must be 1.
+    df = _table([[7.0]])
+    df.loc[0, ["top_share", "top3_share", "hhi_imports"]] = [0.5, 0.5, 0.5]
+    with pytest.raises(ConservationError, match=r"a supplier HHI outside \[max"):
+        cons.check_dependency_table(df)
+
+
+def test_dependency_engine_bug_is_withheld(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = dep.dependency_sql
+
+    def halved(*a: Any, **k: Any) -> str:
+        sql = real(*a, **k)
+        assert "TOP3_SUM(v) / SUM(v) AS top3_share" in sql
+        return sql.replace(
+            "TOP3_SUM(v) / SUM(v) AS top3_share", "TOP3_SUM(v) / SUM(v) / 2 AS top3_share"
+        )
+
+    assert len(ecosec.dependencies("KOR", year=2024, sample=True)) > 0
+    monkeypatch.setattr(dep, "dependency_sql", halved)
+    with pytest.raises(ConservationError, match="a top-3 share below the top share"):
+        ecosec.dependencies("KOR", year=2024, sample=True)
+    r = CliRunner().invoke(app, ["dependencies", "KOR", "--year", "2024"])
+    assert r.exit_code == 1 and r.output.count("error:") == 1
+    assert "result is withheld" in " ".join(r.output.split())
+
+
+def test_supplier_share_bug_is_withheld(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = dep.supplier_share_sql
+
+    def per_year(*a: Any, **k: Any) -> str:
+        return real(*a, **k).replace("PARTITION BY year, importer, hs6", "PARTITION BY year")
+
+    ok = api_dependency.supplier_shares("KOR", hs="850511,811292", year=2024, sample=True)
+    assert ok.groupby("hs6")["share"].sum().round(12).eq(1).all()
+    monkeypatch.setattr(dep, "supplier_share_sql", per_year)
+    with pytest.raises(ConservationError, match="supplier shares that do not sum to 1"):
+        api_dependency.supplier_shares("KOR", hs="850511,811292", year=2024, sample=True)
+
+
+def test_scenario_bug_is_withheld(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = api_scenario._tables
+
+    def leaky(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        tables = real(df)
+        tables["shortfall"].loc[0, "covered_usd"] *= 1.01  # covered drifts from its parts
+        return tables
+
+    args = {"products": "850511", "targets": "KOR,JPN", "sample": True}
+    assert not api_scenario.scenario("CHN", **args).shortfall.empty
+    monkeypatch.setattr(api_scenario, "_tables", leaky)
+    with pytest.raises(ConservationError, match=r"lost ≠ covered \+ shortfall \(usd\)"):
+        api_scenario.scenario("CHN", **args)
