@@ -12,6 +12,7 @@ import dataclasses
 import doctest
 import io
 import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from ecosec import api, api_scenario, refdata
 from ecosec import verify as verify_mod
 from ecosec.cli import app
 from ecosec.verify import verify
-from tests.conftest import DATA
+from tests.conftest import DATA, sample_baci_2024, write_baci_zip
 
 runner = CliRunner()
 
@@ -97,6 +98,38 @@ def test_rows_altered_with_totals_kept_are_reported_by_deep(
     # Three source rows are not stored as read, three stored rows are not in the source.
     assert row["found"] == 3
     assert row["detail"].startswith("3 source rows not stored as read, 3 stored rows not in")
+
+
+def test_deep_reports_a_stored_row_without_value(baci_zip: Path, store: Path) -> None:
+    # The example row of the failed check was formatted with {v:,.0f}: a traceback.
+    api.ingest_baci(baci_zip, store=store)
+    part = api.catalog(store=store).datasets[0].flows_files[0]
+    df = pd.read_parquet(part)
+    extra = df.iloc[[3]].assign(value_usd=None)  # a row the source does not have
+    pd.concat([df, extra]).to_parquet(part, index=False)
+    out = verify(store=store, deep=True)
+    bad = out[(out["check"] == "source") & ~out["ok"]]
+    differ = bad[bad["subject"].str.endswith("rows that differ from the source file")]
+    assert len(differ) == 1
+    assert differ.iloc[0]["detail"].startswith("0 source rows not stored as read, 1 stored")
+    assert "stored row 2024" in differ.iloc[0]["detail"] and "no value" in differ.iloc[0]["detail"]
+
+
+def test_deep_reads_the_country_table_whatever_its_header_case(tmp_path: Path, store: Path) -> None:
+    # Ingest matches the table's column names case-insensitively; verify's own reader
+    # did not, and then reported every row as differing.
+    path = write_baci_zip(tmp_path / "BACI_HS17_V202601.zip", sample_baci_2024().head(300))
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    name = next(n for n in members if n.startswith("country_codes"))
+    head, rest = members[name].split(b"\n", 1)
+    members[name] = head.upper() + b"\n" + rest
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    api.ingest_baci(path, store=store)
+    out = verify(store=store, deep=True)
+    assert out["ok"].all(), out[~out["ok"]]
 
 
 def test_missing_or_damaged_files_are_reported(baci_zip: Path, store: Path) -> None:

@@ -94,23 +94,38 @@ def check_supplier_shares(df: pd.DataFrame) -> None:
         _refuse("supplier shares that do not sum to 1", sums[bad].reset_index(), keys)
 
 
-def check_scenario(shortfall: pd.DataFrame, substitution: pd.DataFrame) -> None:
-    """Refuse a scenario whose rows do not conserve value: lost = covered + shortfall,
-    0 ≤ covered ≤ lost, and the substitution rows summing to covered."""
-    for unit in ("usd", "t"):
-        if split_gap(shortfall, unit) > REL_TOL:
-            lost, cov, short = (
-                shortfall[f"{c}_{unit}"].astype(float) for c in ("lost", "covered", "shortfall")
-            )
-            off = (lost - cov - short).abs() > REL_TOL * lost.abs().clip(lower=1.0)
-            off |= (cov < 0) | (cov > lost * (1 + REL_TOL))
-            rows = shortfall[off.fillna(False).to_numpy()] if off.any() else shortfall
-            _refuse(f"lost ≠ covered + shortfall ({unit})", rows, ["importer", "hs6"])
+def _split_off(df: pd.DataFrame, unit: str) -> pd.Series:
+    """Rows of ``df`` that break lost = covered + shortfall or 0 ≤ covered ≤ lost (a NaN
+    counts as broken); in tonnes only rows whose lost tonnes are known."""
+    lost, cov, short = (df[f"{c}_{unit}"].astype(float) for c in ("lost", "covered", "shortfall"))
+    tol = REL_TOL * lost.abs().clip(lower=1.0)
+    ok = ((lost - cov - short).abs() <= tol) & (cov >= -tol) & (cov <= lost + tol)
+    return ~ok & (lost.notna() if unit == "t" else True)
+
+
+def substitution_gap(shortfall: pd.DataFrame, substitution: pd.DataFrame) -> pd.Series:
+    """Per importer × product: the substitution rows' sum minus ``covered``, relative to
+    lost (NaN where one side lacks the pair)."""
     pairs = shortfall.set_index(["importer", "hs6"])
     sub = substitution.groupby(["importer", "hs6"])["covered_usd"].sum()
     keys = pairs.index.union(sub.index)
     diff = sub.reindex(keys).fillna(0.0) - pairs["covered_usd"].reindex(keys)
-    if relative_gap(diff, pairs["lost_usd"].reindex(keys)) > REL_TOL:
-        gap = diff.abs() > REL_TOL * pairs["lost_usd"].reindex(keys).abs().clip(lower=1.0)
-        rows = diff[gap.to_numpy() | diff.isna().to_numpy()].reset_index()
+    return diff.abs() / pairs["lost_usd"].reindex(keys).abs().clip(lower=1.0)
+
+
+def check_scenario(shortfall: pd.DataFrame, substitution: pd.DataFrame) -> None:
+    """Refuse a scenario whose rows do not conserve value: lost = covered + shortfall,
+    0 ≤ covered ≤ lost, and the substitution rows summing to covered."""
+    for unit in ("usd", "t"):
+        off = _split_off(shortfall, unit)
+        if off.any():
+            _refuse(
+                f"lost ≠ covered + shortfall ({unit})",
+                shortfall[off.to_numpy()],
+                ["importer", "hs6"],
+            )
+    gap = substitution_gap(shortfall, substitution)
+    bad = ~(gap <= REL_TOL)
+    if bad.any():
+        rows = gap[bad].reset_index()
         _refuse("substitution rows that do not sum to covered", rows, ["importer", "hs6"])

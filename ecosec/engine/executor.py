@@ -166,8 +166,14 @@ class CancelScope:
         with self._lock:
             if self.cancelled:
                 con.close()
-                raise Cancelled("the query was cancelled (it ran past the time limit)")
+                self.check()
             self._cons.append(con)
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` once the scope is cancelled: called before each
+        query, since DuckDB drops an interrupt that arrives while no statement runs."""
+        if self.cancelled:
+            raise Cancelled("the query was cancelled (it ran past the time limit)")
 
     def cancel(self) -> None:
         with self._lock:
@@ -260,6 +266,8 @@ def run(catalog: Catalog, sql: str, *, engine: str | None = None) -> pd.DataFram
         return run_spark(catalog, sql)
     con = connect(catalog)
     try:
+        if (scope := _SCOPE.get()) is not None:
+            scope.check()  # cancelled while the connection was set up
         return to_pandas(con.sql(expand_aggregates(sql, "duckdb")).to_arrow_table())
     except duckdb.Error as exc:
         raise StoreError(f"query failed on DuckDB: {str(exc).splitlines()[0]}") from exc

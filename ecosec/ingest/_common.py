@@ -323,7 +323,7 @@ def translate_duckdb_error(exc: Exception, file: str, *, fix: str) -> BadFile:
     if "ecosec:" in text:  # raised by our own error() checks inside the SQL
         msg = text[text.index("ecosec:") + len("ecosec:") :].strip().splitlines()[0]
         return BadFile(f"{file}: {msg}; {fix}")
-    if "Error when sniffing file" in text:
+    if "Error when sniffing file" in text or "state machine reached an invalid state" in text:
         # DuckDB names its staged copy, not the user's file, and no line.
         return BadFile(
             f"{file}: its rows do not parse as CSV (a row with more or fewer columns than "

@@ -190,6 +190,22 @@ def ingest_comtrade(
     )
 
 
+def _mixed_line_endings(path: Path) -> bool:
+    """Whether some lines end in CRLF and others in a bare LF (read in chunks)."""
+    crlf = bare = False
+    tail = b""
+    with path.open("rb") as f:
+        while chunk := f.read(8 << 20):
+            data = tail + chunk
+            n_lf, n_crlf = data.count(b"\n"), data.count(b"\r\n")
+            crlf |= n_crlf > 0
+            bare |= n_lf > n_crlf
+            if crlf and bare:
+                return True
+            tail = data[-1:] if data.endswith(b"\r") else b""
+    return False
+
+
 def _column_names(path: Path, cols: list[str], enc: str) -> list[str]:
     """Names for every field of a data row: the header's (made unique), and one more when
     rows end with an extra empty field, as comtradeplus files do (47 names, 48 fields).
@@ -262,6 +278,12 @@ def _write(
                 # UN Comtrade's bulk files are often latin-1 past their (ASCII) header.
                 if "Invalid unicode" in str(exc) and encoding != "latin-1":
                     continue
+                if _mixed_line_endings(path):  # the strict reader's error does not say so
+                    raise BadFile(
+                        f"{path}: its lines end in two ways, Windows (CRLF) and Unix (LF) — "
+                        "two files joined? Save it with one kind of line ending and ingest "
+                        "it again"
+                    ) from exc
                 raise translate_duckdb_error(exc, str(path), fix=_FIX) from exc
         freq = (
             f"CASE WHEN {c('freq')} IN ('A', 'M') THEN {c('freq')} "

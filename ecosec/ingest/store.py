@@ -261,7 +261,8 @@ def _pointer(dataset_dir: Path) -> str | None:
     if not _VERSION_RE.match(version):
         raise StoreError(
             f"{current} names {version[:40]!r}, not a version of the dataset; the store was "
-            f"altered by hand — re-ingest the dataset's file or restore {current}"
+            f"altered by hand — restore that file, or remove the dataset with `ecosec "
+            f"datasets --remove {dataset_dir.name}` and ingest its file again"
         )
     return version
 

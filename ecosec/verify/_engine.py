@@ -10,7 +10,7 @@ import numpy as np
 
 from ecosec import api_scenario, refdata
 from ecosec.engine import dependency as dep
-from ecosec.engine.conservation import relative_gap, split_gap
+from ecosec.engine.conservation import relative_gap, split_gap, substitution_gap
 from ecosec.engine.executor import Catalog, is_simple
 from ecosec.engine.trade import trade_sql
 from ecosec.errors import EcosecError
@@ -69,13 +69,8 @@ def _conservation(
         split_gap(totals, "usd"),
         split_gap(sens, "usd"),
     )
-    pairs = sh.set_index(["importer", "hs6"])
-    sub = s.substitution.groupby(["importer", "hs6"])["covered_usd"].sum()
-    keys = pairs.index.union(sub.index)
-    sub_gap = relative_gap(
-        sub.reindex(keys).fillna(0.0) - pairs["covered_usd"].reindex(keys),
-        pairs["lost_usd"].reindex(keys),
-    )
+    gaps = substitution_gap(sh, s.substitution)
+    sub_gap = float(gaps.fillna(np.inf).max()) if len(gaps) else 0.0
     rows = max(split_gap(sh, "usd"), split_gap(sh, "t"))
     lost = float(sh["lost_usd"].sum())
     parts = float(sh["covered_usd"].sum() + sh["shortfall_usd"].sum())

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ecosec.errors import BadFile
 from ecosec.ingest._common import AMOUNT_RANGE, amount_ok, sha256_of
 from ecosec.ingest.schema import (
     FLOWS_SCHEMA,
@@ -211,12 +212,16 @@ def _country_codes(table: Path) -> pa.Table:
     import csv
 
     with table.open(encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.DictReader(f))
-    iso = next((c for c in ("country_iso3", "iso_3digit_alpha") if rows and c in rows[0]), None)
+        reader = csv.reader(f)
+        header = [h.strip().lower() for h in next(reader, [])]
+        rows = [dict(zip(header, r, strict=False)) for r in reader]
+    iso = next((c for c in ("country_iso3", "iso_3digit_alpha") if c in header), None)
+    if iso is None or "country_code" not in header:  # ingest refuses such a table
+        raise BadFile(f"{table.name}: no country_code and country_iso3 columns")
     pairs = [
         (int(r["country_code"]), r[iso].strip())
         for r in rows
-        if iso and (r.get("country_code") or "").strip().isdigit() and r[iso].strip()
+        if (r.get("country_code") or "").strip().isdigit() and (r.get(iso) or "").strip()
     ]
     return pa.table({"num": [n for n, _ in pairs], "iso3": [c for _, c in pairs]})
 
@@ -237,7 +242,8 @@ def _unmatched(con: duckdb.DuckDBPyConnection) -> tuple[int, int, str]:
     named = ""
     if first:
         side, period, exp, imp, hs6, v, q = first[0]
-        named = f"{side} row {period} {exp}→{imp} {hs6} USD {v:,.0f}" + (
+        usd = "no value" if v is None else f"USD {v:,.0f}"
+        named = f"{side} row {period} {exp}→{imp} {hs6} {usd}" + (
             f", {q:,.3f} t" if q is not None else ""
         )
     return int(n_a), int(n_b), named

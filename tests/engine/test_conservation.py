@@ -125,3 +125,37 @@ def test_scenario_bug_is_withheld(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(api_scenario, "_tables", leaky)
     with pytest.raises(ConservationError, match=r"lost ≠ covered \+ shortfall \(usd\)"):
         api_scenario.scenario("CHN", **args)
+
+
+def test_substitution_that_does_not_sum_to_covered_is_withheld(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = api_scenario._tables
+
+    def doubled(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        tables = real(df)
+        sub = tables["substitution"]
+        first = sub["covered_usd"] > 0
+        assert first.any()
+        sub.loc[first.idxmax(), "covered_usd"] *= 2  # one exporter's cover counted twice
+        return tables
+
+    monkeypatch.setattr(api_scenario, "_tables", doubled)
+    with pytest.raises(ConservationError, match="substitution rows that do not sum to covered"):
+        api_scenario.scenario("CHN", products="850511", targets="KOR,JPN", sample=True)
+
+
+def test_a_nan_names_its_own_row() -> None:
+    # A NaN breaks the identity; the message names that row, not the table's first.
+    rows = pd.DataFrame(
+        {
+            "importer": ["JPN", "KOR"], "hs6": ["850511", "850511"],
+            "lost_usd": [10.0, 20.0], "covered_usd": [4.0, 5.0], "shortfall_usd": [6.0, 15.0],
+            "lost_t": [1.0, 2.0], "covered_t": [0.4, float("nan")], "shortfall_t": [0.6, 1.5],
+        }
+    )  # fmt: skip
+    sub = rows[["importer", "hs6", "covered_usd"]]
+    with pytest.raises(ConservationError, match=r"\(t\) \(1 row\(s\), first: importer=KOR"):
+        cons.check_scenario(rows, sub)
+    rows.loc[1, "lost_t"] = float("nan")  # lost tonnes unknown: tonnes not checked there
+    cons.check_scenario(rows, sub)

@@ -262,3 +262,15 @@ def test_a_code_longer_than_its_level_is_dropped_not_cut(tmp_path: Path, store: 
     result = api.ingest_comtrade(path, store=store)
     assert set(flows_of(store)["hs6"]) == {"281111"}
     assert any("code that is not HS2/4/6" in n for n in result.notes), result.notes
+
+
+def test_mixed_line_endings_are_named(tmp_path: Path, store: Path) -> None:
+    # Two files joined (CRLF, then LF): the strict reader's own error named nothing.
+    lines = (DATA / "comtrade_legacy_hf_2014.csv").read_bytes().replace(b"\r\n", b"\n")
+    parts = lines.split(b"\n")
+    path = tmp_path / "joined.csv"
+    path.write_bytes(b"\r\n".join(parts[:40]) + b"\r\n" + b"\n".join(parts[40:]))
+    with pytest.raises(BadFile, match=r"joined\.csv: its lines end in two ways, Windows \(CRLF\)"):
+        api.ingest_comtrade(path, store=store)
+    path.write_bytes(b"\r\n".join(parts))  # one kind throughout: read
+    assert api.ingest_comtrade(path, store=store).dataset.manifest["rows"] == 72

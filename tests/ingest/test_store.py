@@ -121,6 +121,14 @@ def test_a_pointer_altered_by_hand_is_refused_with_one_message(
         api.datasets(store=store)
     r = CliRunner().invoke(app, ["datasets", "--store", str(store)])
     assert r.exit_code != 0 and r.output.count("error:") == 1 and "Traceback" not in r.output
+    # The remedy the message gives works: remove, then ingest again.
+    assert "datasets --remove baci-hs17-v202601" in " ".join(r.output.split())
+    r = CliRunner().invoke(
+        app, ["datasets", "--remove", "baci-hs17-v202601", "--store", str(store)]
+    )
+    assert r.exit_code == 0, r.output
+    api.ingest_baci(path, store=store)
+    assert len(flows_of(store)) == 20
 
 
 def test_a_file_rewritten_while_it_is_read_is_not_published(tmp_path: Path, store: Path) -> None:

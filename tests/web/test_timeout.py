@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi import Request
 
-from ecosec.engine.executor import Cancelled, connect, open_catalog
+from ecosec.engine.executor import Cancelled, CancelScope, cancelling, connect, open_catalog, run
 from ecosec.web.app import create_app, run_query
 from tests.web.conftest import assert_error_shape
 
@@ -87,3 +87,15 @@ async def test_work_within_the_limit_is_untouched() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         r = await client.get("/test/quick")
     assert r.status_code == 200 and r.json() == {"n": 1000}
+
+
+async def test_a_cancel_between_queries_stops_the_next_one() -> None:
+    # DuckDB drops an interrupt that arrives while no statement runs: a cancel during
+    # the connection's setup or between two queries must still stop the next query.
+    scope = CancelScope()
+    with cancelling(scope):
+        catalog = open_catalog(None)
+        assert run(catalog, "SELECT 42 AS x")["x"].tolist() == [42]
+        scope.cancel()
+        with pytest.raises(Cancelled, match="cancelled"):
+            run(catalog, ENDLESS)
