@@ -33,18 +33,24 @@ def relative_gap(diff: pd.Series | pd.DataFrame, base: pd.Series) -> float:
     return float(rel.max()) if len(rel) else 0.0
 
 
-def split_gap(df: pd.DataFrame, unit: str) -> float:
-    """Largest |lost − covered − shortfall| or step outside 0 ≤ covered ≤ lost, relative
-    to lost; in tonnes (``unit="t"``) only where lost is known (a flow may report no
-    quantity)."""
+def split_gaps(df: pd.DataFrame, unit: str) -> pd.Series:
+    """Per row: the largest of |lost − covered − shortfall|, covered above lost and
+    covered below 0, relative to lost (1 unit at least; NaN counts as ∞); in tonnes
+    (``unit="t"``) only the rows whose lost is known (a flow may report no quantity)."""
     lost, cov, short = (df[f"{c}_{unit}"].astype(float) for c in ("lost", "covered", "shortfall"))
-    keep = lost.notna() if unit == "t" else pd.Series(True, index=lost.index)
-    lost, cov, short = lost[keep], cov[keep], short[keep]
-    return max(
-        relative_gap(lost - cov - short, lost),
-        relative_gap((cov - lost).clip(lower=0), lost),
-        relative_gap((-cov).clip(lower=0), lost),
+    if unit == "t":
+        keep = lost.notna()
+        lost, cov, short = lost[keep], cov[keep], short[keep]
+    parts = pd.concat(
+        [(lost - cov - short).abs(), (cov - lost).clip(lower=0), (-cov).clip(lower=0)], axis=1
     )
+    return (parts.max(axis=1, skipna=False) / lost.abs().clip(lower=1.0)).fillna(np.inf)
+
+
+def split_gap(df: pd.DataFrame, unit: str) -> float:
+    """The largest of :func:`split_gaps` (0 for no row)."""
+    gaps = split_gaps(df, unit)
+    return float(gaps.max()) if len(gaps) else 0.0
 
 
 def _refuse(what: str, rows: pd.DataFrame, keys: list[str]) -> None:
@@ -94,15 +100,6 @@ def check_supplier_shares(df: pd.DataFrame) -> None:
         _refuse("supplier shares that do not sum to 1", sums[bad].reset_index(), keys)
 
 
-def _split_off(df: pd.DataFrame, unit: str) -> pd.Series:
-    """Rows of ``df`` that break lost = covered + shortfall or 0 ≤ covered ≤ lost (a NaN
-    counts as broken); in tonnes only rows whose lost tonnes are known."""
-    lost, cov, short = (df[f"{c}_{unit}"].astype(float) for c in ("lost", "covered", "shortfall"))
-    tol = REL_TOL * lost.abs().clip(lower=1.0)
-    ok = ((lost - cov - short).abs() <= tol) & (cov >= -tol) & (cov <= lost + tol)
-    return ~ok & (lost.notna() if unit == "t" else True)
-
-
 def substitution_gap(shortfall: pd.DataFrame, substitution: pd.DataFrame) -> pd.Series:
     """Per importer × product: the substitution rows' sum minus ``covered``, relative to
     lost (NaN where one side lacks the pair)."""
@@ -116,16 +113,14 @@ def substitution_gap(shortfall: pd.DataFrame, substitution: pd.DataFrame) -> pd.
 def check_scenario(shortfall: pd.DataFrame, substitution: pd.DataFrame) -> None:
     """Refuse a scenario whose rows do not conserve value: lost = covered + shortfall,
     0 ≤ covered ≤ lost, and the substitution rows summing to covered."""
+    rows = shortfall.reset_index(drop=True)
     for unit in ("usd", "t"):
-        off = _split_off(shortfall, unit)
-        if off.any():
-            _refuse(
-                f"lost ≠ covered + shortfall ({unit})",
-                shortfall[off.to_numpy()],
-                ["importer", "hs6"],
-            )
+        gaps = split_gaps(rows, unit)
+        off = gaps.index[(gaps > REL_TOL).to_numpy()]
+        if len(off):
+            _refuse(f"lost ≠ covered + shortfall ({unit})", rows.loc[off], ["importer", "hs6"])
     gap = substitution_gap(shortfall, substitution)
     bad = ~(gap <= REL_TOL)
     if bad.any():
-        rows = gap[bad].reset_index()
-        _refuse("substitution rows that do not sum to covered", rows, ["importer", "hs6"])
+        pairs = gap[bad].reset_index()
+        _refuse("substitution rows that do not sum to covered", pairs, ["importer", "hs6"])

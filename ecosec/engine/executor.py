@@ -163,17 +163,14 @@ class CancelScope:
         self._lock = threading.Lock()
 
     def add(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Register a connection, ready for its query; a cancelled scope closes it and
+        raises :class:`Cancelled` (DuckDB drops an interrupt that arrives while no
+        statement runs, so a cancel during the connection's setup is caught here)."""
         with self._lock:
             if self.cancelled:
                 con.close()
-                self.check()
+                raise Cancelled("the query was cancelled (it ran past the time limit)")
             self._cons.append(con)
-
-    def check(self) -> None:
-        """Raise :class:`Cancelled` once the scope is cancelled: called before each
-        query, since DuckDB drops an interrupt that arrives while no statement runs."""
-        if self.cancelled:
-            raise Cancelled("the query was cancelled (it ran past the time limit)")
 
     def cancel(self) -> None:
         with self._lock:
@@ -200,9 +197,6 @@ def cancelling(scope: CancelScope) -> Iterator[CancelScope]:
 def connect(catalog: Catalog) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with ``flows`` and ``totals`` views over the catalog."""
     con = duckdb.connect(":memory:")
-    scope = _SCOPE.get()
-    if scope is not None:
-        scope.add(con)
     con.execute("SET enable_progress_bar = false")
     # 64-bit string offsets in results: what pandas' Arrow strings use, so no copy.
     con.execute("SET arrow_large_buffer_size = true")
@@ -221,6 +215,8 @@ def connect(catalog: Catalog) -> duckdb.DuckDBPyConnection:
             f"the store at {catalog.root} cannot be read: {str(exc).splitlines()[0]}; run "
             "`ecosec verify` to see which dataset, and ingest its source again"
         ) from exc
+    if (scope := _SCOPE.get()) is not None:
+        scope.add(con)  # set up: refused here if the scope was cancelled meanwhile
     return con
 
 
@@ -266,8 +262,6 @@ def run(catalog: Catalog, sql: str, *, engine: str | None = None) -> pd.DataFram
         return run_spark(catalog, sql)
     con = connect(catalog)
     try:
-        if (scope := _SCOPE.get()) is not None:
-            scope.check()  # cancelled while the connection was set up
         return to_pandas(con.sql(expand_aggregates(sql, "duckdb")).to_arrow_table())
     except duckdb.Error as exc:
         raise StoreError(f"query failed on DuckDB: {str(exc).splitlines()[0]}") from exc

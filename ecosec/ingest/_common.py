@@ -112,6 +112,14 @@ def not_a_file(path: Path, hint: str) -> BadFile:
     return BadFile(f"{path}: no such file; {hint}")
 
 
+def no_rows(paths: list[Path]) -> BadFile:
+    """The error for inputs that hold no trade row (an empty file, or its header only)."""
+    return BadFile(
+        f"{', '.join(str(p) for p in paths)}: no trade rows found; check that this is the "
+        "right file (an empty file or only headers?)"
+    )
+
+
 def size_text(n: int) -> str:
     """A byte count for a message.
 
@@ -415,10 +423,7 @@ def publish(
             staging.manifest.update(meta)
             stats = describe(staging)
             if stats["rows"] == 0 and stats["totals_rows"] == 0:
-                raise BadFile(
-                    f"{', '.join(str(p) for p in inputs)}: no trade rows found; check that "
-                    "this is the right file (an empty file or only headers?)"
-                )
+                raise no_rows(inputs)
             if _stat_of(inputs) != before:  # the digest would not be of what was read
                 raise BadFile(
                     f"{', '.join(str(p) for p in inputs)}: changed while it was being read "

@@ -38,6 +38,7 @@ from ecosec.ingest._common import (
     compression_of,
     connect,
     no_progress,
+    no_rows,
     not_a_file,
     printable,
     publish,
@@ -219,10 +220,7 @@ def _column_names(path: Path, cols: list[str], enc: str) -> list[str]:
         next(rows, None)
         first = next(rows, None)
     if first is None:
-        raise BadFile(
-            f"{path}: no trade rows found; check that this is the right file (an empty "
-            "file or only headers?)"
-        )
+        raise no_rows([path])
     names, seen = [], set()
     for i, c in enumerate(cols):
         name = c or f"column {i + 1}"

@@ -206,10 +206,10 @@ class Store:
         _fsync_file(pointer_tmp)
         os.replace(pointer_tmp, target_dir / "CURRENT")  # the publish
         _fsync_dir(target_dir)
-        self._prune(target_dir, {version, previous} - {None})
+        self._prune(target_dir, {version, previous or version})
 
     @staticmethod
-    def _prune(target_dir: Path, keep: set[str | None]) -> None:
+    def _prune(target_dir: Path, keep: set[str]) -> None:
         """Keep the current version and the one it replaced (a reader may still be on
         it); drop older versions and those never published (an ingest killed between
         its rename and the pointer swap), which are not always the oldest."""

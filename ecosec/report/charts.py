@@ -103,7 +103,7 @@ def stacked_shares(
 ) -> Spec:
     """One bar per ``group``, split into ``part`` shares (others summed as 'Others').
 
-    The parts kept by name are :func:`top_parts` (by ``value`` when given). ``colors``,
+    The parts kept by name are :func:`top_parts_of` (by ``value`` when given). ``colors``,
     the same list for several charts (every part any of them shows, 'Others' last),
     gives each part the same colour in all of them."""
     d = df[[group, part, share]].copy()
