@@ -7,6 +7,7 @@ country names and product descriptions added.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -17,8 +18,9 @@ from ecosec import refdata
 from ecosec.engine import dependency as dep
 from ecosec.engine.conservation import check_dependency_table, check_supplier_shares
 from ecosec.engine.executor import Catalog, is_simple, open_catalog, run
-from ecosec.engine.trade import hs_list, sql_list, trade_sql
+from ecosec.engine.trade import hs_list, sql_list, trade_sql, year_list
 from ecosec.errors import BadInput, NoData, UnknownProduct, closest
+from ecosec.ingest.schema import FLOWS_SCHEMA, parquet_select
 
 METHODS = ("geodep", "eu")
 _NO_YEARS = "no annual flows for these products in the loaded data; see `ecosec datasets`"
@@ -52,26 +54,60 @@ def _hs6(item: str) -> str:
     )
 
 
-def _hs6_codes(hs: Sequence[str] | str) -> list[str]:
-    """Codes given as "850511,811292" or a list, each checked by :func:`_hs6`."""
-    return [_hs6(item) for item in (hs.split(",") if isinstance(hs, str) else hs)]
+def _hs6_codes(hs: Sequence[str] | str | int) -> list[str]:
+    """Codes given as "850511,811292", a list, or one number (850511), each checked by
+    :func:`_hs6`."""
+    if isinstance(hs, bool):
+        raise UnknownProduct(f"HS code {hs!r} is not a six-digit code (HS6); give e.g. 850511")
+    if isinstance(hs, int):
+        hs = str(hs)
+    if isinstance(hs, str):
+        return [_hs6(item) for item in hs.split(",")]
+    return [_hs6(str(item)) for item in hs]
+
+
+def asked_codes(*, basket: str | None, hs: Sequence[str] | str | None) -> list[str]:
+    """The HS6 codes a basket and/or list name, in order, each once (not checked
+    against the data: :func:`resolve_codes` does that)."""
+    codes: list[str] = []
+    if basket:
+        codes += list(refdata.basket_codes(basket))
+    if hs:
+        codes += _hs6_codes(hs)
+    return list(dict.fromkeys(codes))
+
+
+def rule_text(method: str, t: dep.Thresholds | None = None) -> str:
+    """The dependency rule in words, with its thresholds.
+
+    >>> rule_text("eu")  # doctest: +NORMALIZE_WHITESPACE
+    'EU Commission rule: HHI of imports > 0.4, share of imports from outside the bloc > 0.5,
+     imports/exports > 1; 2 of 3 years where 3 consecutive years exist'
+    """
+    t = t or dep.Thresholds()
+    second = (
+        f"share of imports from outside the bloc > {t.extra_share:g}"
+        if method == "eu"
+        else f"world export HHI > {t.hhi_world:g}"
+    )
+    name = "EU Commission rule" if method == "eu" else "CEPII GeoDep rule"
+    return (
+        f"{name}: HHI of imports > {t.hhi_imports:g}, {second}, imports/exports > {t.ratio:g}; "
+        "2 of 3 years where 3 consecutive years exist"
+    )
 
 
 def resolve_codes(
     catalog: Catalog, *, basket: str | None, hs: Sequence[str] | str | None
 ) -> list[str] | None:
     """The HS6 codes asked for (basket and/or list), validated against the data."""
-    codes: list[str] = []
-    if basket:
-        codes += list(refdata.basket_codes(basket))
-    if hs:
-        codes += _hs6_codes(hs)
+    codes = asked_codes(basket=basket, hs=hs)
     if not codes:
         return None
     present = set(run(catalog, "SELECT DISTINCT hs6 FROM flows", engine="duckdb")["hs6"].tolist())
-    found = [c for c in dict.fromkeys(codes) if c in present]
-    if hs and not basket:
-        missing = [c for c in codes if c not in present]
+    found = [c for c in codes if c in present]
+    if hs:  # codes typed one by one must each be in the data (a basket's may be absent)
+        missing = [c for c in _hs6_codes(hs) if c not in present]
         if missing:
             raise UnknownProduct(
                 f"HS code(s) {', '.join(missing)} not in the loaded data; "
@@ -88,18 +124,58 @@ def resolve_codes(
 
 
 def available_years(catalog: Catalog, codes: list[str] | None) -> list[int]:
-    """The years with annual flows (of ``codes``, or of any product)."""
-    if not codes:
-        listed = _manifest_years(catalog)
-        if listed is not None:
-            return listed
+    """The years the engine can compute (of ``codes``, or of any product): years of
+    annual flows, and years a reporter's monthly flows cover in full (all 12 months),
+    which the engine sums to annual figures (:func:`ecosec.engine.trade.trade_sql`)."""
     where = f"AND hs6 IN {hs_list(codes)}" if codes else ""
-    df = run(
+    annual = None if codes else _manifest_years(catalog)
+    if annual is None:
+        df = run(
+            catalog,
+            f"SELECT DISTINCT period AS year FROM flows WHERE freq = 'A' {where}",
+            engine="duckdb",
+        )
+        annual = [int(y) for y in df["year"]]
+    if not any(d.flows_files and d.manifest.get("freq") != "A" for d in catalog.datasets):
+        return sorted(annual)
+    # The same completeness rule as the engine's (per reporter, source and side).
+    months = run(
         catalog,
-        f"SELECT DISTINCT period AS year FROM flows WHERE freq = 'A' {where}",
+        f"""SELECT DISTINCT year FROM (
+              SELECT CAST(FLOOR(period / 100) AS INTEGER) AS year,
+                     CASE WHEN reporter_side = 'X' THEN exporter ELSE importer END AS reporter,
+                     source, reporter_side
+              FROM flows WHERE freq = 'M' AND exporter <> importer {where}
+              GROUP BY ALL HAVING COUNT(DISTINCT period) = 12) AS complete""",
         engine="duckdb",
     )
-    return sorted(int(y) for y in df["year"])
+    return sorted(set(annual) | {int(y) for y in months["year"]})
+
+
+def year_ranges(years: Sequence[int]) -> str:
+    """Years as runs: ``2000–2021, 2024``.
+
+    >>> year_ranges([2024, 2000, 2001, 2002, 2019])
+    '2000–2002, 2019, 2024'
+    """
+    out: list[str] = []
+    run_: list[int] = []
+    for y in sorted(set(years)):
+        if run_ and y != run_[-1] + 1:
+            out.append(_run_text(run_))
+            run_ = []
+        run_.append(y)
+    if run_:
+        out.append(_run_text(run_))
+    return ", ".join(out)
+
+
+def _run_text(years: list[int]) -> str:
+    if len(years) == 1:
+        return str(years[0])
+    if len(years) == 2:
+        return f"{years[0]}, {years[1]}"
+    return f"{years[0]}–{years[-1]}"
 
 
 def _manifest_years(catalog: Catalog) -> list[int] | None:
@@ -131,14 +207,31 @@ def resolve_years(
         raise NoData(_NO_YEARS)
     if year is None:
         return [broad_year(catalog, codes, among=available) or available[-1]]
-    wanted = [int(year)] if isinstance(year, int | str) else [int(y) for y in year]
+    wanted = year_args(year)
     missing = [y for y in wanted if y not in available]
     if missing:
         raise NoData(
             f"no data for year {', '.join(map(str, missing))} for these products; "
-            f"years available: {', '.join(map(str, available))}"
+            f"years available: {year_ranges(available)}"
         )
     return wanted
+
+
+def year_args(year: object) -> list[int]:
+    """``year`` as given (2024, "2024", 2024.0, [2022, 2024]) as a list of years, or one
+    error that says what a year is."""
+    items = list(year) if isinstance(year, list | tuple | set | range) else [year]
+    out = []
+    for y in items:
+        text = str(y).strip()
+        if isinstance(y, float) and y.is_integer():
+            text = str(int(y))
+        if isinstance(y, bool) or not text.isdigit() or len(text) != 4:
+            raise BadInput(f"year must be a year such as 2024 (or a list of years); got {year!r}")
+        out.append(int(text))
+    if not out:
+        raise BadInput("no year given; give a year such as 2024, or leave it out for the latest")
+    return out
 
 
 def broad_year(
@@ -192,11 +285,9 @@ def resolve_importer(country: str | None) -> dep.Importer:
     if not country.strip():
         raise BadInput("the country is empty; give an ISO3 code (KOR), a group (EU27) or 'all'")
     text = country.strip()
-    groups = refdata.groups()
-    if text.upper().replace(" ", "").replace("-", "") in groups or text.upper() in groups:
-        members = refdata.resolve_countries(text)
-        key = next(k for k in groups if set(groups[k].members) == set(members))
-        return dep.Importer(key, tuple(members))
+    group = refdata.find_group(text)
+    if group is not None:  # one bloc ("EU" too), not its members one by one
+        return dep.Importer(group.name, group.members)
     members = refdata.resolve_countries(text)
     if len(members) == 1:
         return dep.Importer(members[0], members)
@@ -313,11 +404,13 @@ def suppliers(
     engine: str | None = None,
 ) -> pd.DataFrame:
     """On whom ``country`` depends: per supplier, the dependencies it supplies and holds."""
-    df, _ = _run_dependency(
+    df, years = _run_dependency(
         country, year=year, basket=basket, hs=hs, method=method, thresholds=None,
         store=store, sample=sample, engine=engine, on_whom=True,
     )  # fmt: skip
-    return add_names(df, ["importer", "exporter"], hs_col=None)
+    df = add_names(df, ["importer", "exporter"], hs_col=None)
+    df.attrs["years"] = years  # an empty table (no dependency) still says which year
+    return df
 
 
 def _run_dependency(
@@ -337,6 +430,7 @@ def _run_dependency(
 
     Without a year, a country's table is for its latest broadly covered year of imports
     (:func:`latest_import_year`)."""
+    method = str(method).strip().lower()
     if method not in METHODS:
         raise BadInput(f"method {method!r} is not known; {closest(method, list(METHODS))}")
     catalog = open_catalog(store, sample=sample)
@@ -385,7 +479,7 @@ def world_importers(
     """
     catalog = open_catalog(store, sample=sample)
     codes = _hs6_codes(hs)
-    years = [int(year)] if isinstance(year, int | str) else [int(y) for y in year]
+    years = year_args(year)
     df = run(
         catalog,
         f"""SELECT hs6, year, COUNT(DISTINCT importer) AS importers
@@ -421,6 +515,105 @@ def thin_world_note(
         f"{', '.join(map(str, sorted(set(thin['year']))))}: read them as the data's, not the "
         "world's."
     )
+
+
+PARTNER_MIN = 5
+"""Fewest partners a dataset must name for an importer in a year before its figures are
+read as covering the importer's suppliers (below it, a download filtered by partner)."""
+
+
+def partner_limited(
+    importers: Sequence[str],
+    years: Sequence[int],
+    *,
+    store: str | Path | None = None,
+    sample: bool | None = None,
+) -> pd.DataFrame:
+    """Per (dataset, importer, year) where a dataset names fewer than
+    :data:`PARTNER_MIN` suppliers of the importer: the dataset, and its suppliers
+    (``partners``, comma-separated). A Comtrade download of one reporter's imports from
+    one partner (Korea's from Japan 2018–2020 in the sample) is such a dataset.
+
+    >>> import ecosec.api_dependency as d
+    >>> d.partner_limited(["KOR"], [2019], sample=True).iloc[0].to_dict()
+    {'dataset': 'comtrade-kor-imports-from-jpn', 'importer': 'KOR', 'year': 2019, 'partners': 'JPN'}
+    """
+    codes = [c for c in importers if isinstance(c, str) and re.fullmatch("[A-Z0-9]{3}", c)]
+    catalog = open_catalog(store, sample=sample)
+    parts = [
+        f"""SELECT '{d.name.replace("'", "")}' AS dataset, importer, exporter,
+                   CASE WHEN freq = 'M' THEN CAST(FLOOR(period / 100) AS INTEGER)
+                        ELSE period END AS year
+            FROM ({
+            parquet_select(
+                [str(f) for f in d.flows_files], FLOWS_SCHEMA, d.manifest.get("constants")
+            )
+        }) AS f
+            WHERE importer IN {sql_list(codes)} AND exporter <> importer AND value_usd > 0"""
+        for d in catalog.datasets
+        if d.flows_files
+    ]
+    if not codes or not parts or not years:
+        return pd.DataFrame(columns=["dataset", "importer", "year", "partners"])
+    df = run(
+        catalog,
+        f"""SELECT dataset, importer, year,
+                   ARRAY_TO_STRING(LIST_SORT(LIST(DISTINCT exporter)), ',') AS partners
+            FROM ({" UNION ALL ".join(parts)}) AS t
+            WHERE year IN {year_list(years)}
+            GROUP BY dataset, importer, year
+            HAVING COUNT(DISTINCT exporter) < {PARTNER_MIN}
+            ORDER BY importer, year, dataset""",
+        engine="duckdb",
+    )
+    df["year"] = df["year"].astype("int64")
+    return df
+
+
+def thin_partner_note(
+    df: pd.DataFrame, *, store: str | Path | None = None, sample: bool | None = None
+) -> str | None:
+    """One sentence for a dependency or "on whom" table whose importers' suppliers come,
+    for some products, only from a dataset naming few of the importer's partners
+    (:func:`partner_limited`), else None. In a dependency table it counts the rows whose
+    suppliers are all among that dataset's partners."""
+    if df.empty or "importer" not in df:
+        return None
+    limited = partner_limited(
+        sorted(set(df["importer"])), sorted({int(y) for y in df["year"]}), store=store,
+        sample=sample,
+    )  # fmt: skip
+    parts = []
+    for row in limited.itertuples(index=False):
+        partners = str(row.partners).split(",")
+        mine = df[(df["importer"] == row.importer) & (df["year"] == row.year)]
+        if "n_suppliers" in mine:
+            hit = mine[(mine["n_suppliers"] <= len(partners)) & mine["top_supplier"].isin(partners)]
+            if hit.empty:
+                continue
+            count = (
+                f", and {len(hit):,} of {_name(row.importer)}'s {len(mine):,} products have "
+                "no other supplier in the data"
+            )
+        elif "exporter" in mine:
+            if not mine["exporter"].isin(partners).any():
+                continue
+            count = ""
+        else:
+            continue
+        parts.append(
+            f"in {row.year} the dataset {row.dataset} names only {', '.join(partners)} as "
+            f"{_name(row.importer)}'s supplier{'s' if len(partners) > 1 else ''}{count}"
+        )
+    if not parts:
+        return None
+    more = f" and {len(parts) - 3} more" if len(parts) > 3 else ""
+    text = (
+        "; ".join(parts[:3]) + more + ": for products whose imports rest on such a dataset "
+        "alone, the supplier shares, HHI of imports and flags describe its partners, not "
+        "all of the importer's suppliers."
+    )
+    return text[0].upper() + text[1:]
 
 
 def rca(

@@ -13,6 +13,7 @@ not know ecosec::
      ├─ BadFile (ValueError)             a source file is corrupt or of the wrong layout
      ├─ StoreError (OSError)             the store directory cannot be read or written
      ├─ ConservationError (ArithmeticError) a result broke its own identities: withheld
+     ├─ EngineError (RuntimeError)       Spark could not start, reach its master or run
      └─ MissingExtra (ImportError)       an optional dependency is not installed
 
 The CLI prints ``str(error)`` as one line and exits with :attr:`EcosecError.exit_code`
@@ -66,6 +67,11 @@ class StoreError(EcosecError, OSError):
 class ConservationError(EcosecError, ArithmeticError):
     """An engine result broke one of its own identities (shares summing to 1, lost =
     covered + shortfall…): a bug or a store altered by hand. The result is withheld."""
+
+
+class EngineError(EcosecError, RuntimeError):
+    """The Spark engine could not start, reach its master or run a query; the message
+    gives Spark's reason in one line and the setting to check."""
 
 
 class MissingExtra(EcosecError, ImportError):

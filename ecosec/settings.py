@@ -54,6 +54,11 @@ _ALL = (
         "spark-master",
         "local[2]",
         "Spark master URL used when engine=spark (for example spark://host:7077).",
+        # The forms Spark accepts (its SparkContext reads the same prefixes); checked
+        # here so a typo is one message, not a JVM that exits with a Java trace.
+        pattern=r"local(\[([1-9][0-9]*|\*)(, ?[0-9]+)?\])?|local-cluster\[[0-9, ]+\]"
+        r"|spark://\S+|yarn|k8s://\S+",
+        expect="local[N], spark://host:port, yarn or k8s://https://host:port",
     ),
     Setting(
         "spark-driver-memory",
@@ -113,14 +118,17 @@ def get(name: str, override: str | None = None) -> str | None:
     """Value of a setting: an explicit override, else its environment variable, else default."""
     setting = SETTINGS[name]
     value = override if override is not None else os.environ.get(setting.env, setting.default)
-    if value is not None and setting.choices is not None and value not in setting.choices:
-        raise BadInput(
-            f"{setting.env}/--{setting.name} is {value!r}; {closest(value, list(setting.choices))}"
-        )
+    # Name the value where the user gave it: an option or argument (`engine`), or the
+    # environment variable.
+    given = setting.name if override is not None else setting.env
+    if value is not None and setting.choices is not None:
+        if value.strip().lower() not in setting.choices:
+            raise BadInput(f"{given} is {value!r}; {closest(value, list(setting.choices))}")
+        value = value.strip().lower()  # choices are lower case; DuckDB and Spark read as typed
     if value is not None and setting.pattern is not None:
         if not re.fullmatch(setting.pattern, value.strip(), flags=re.IGNORECASE):
             raise BadInput(
-                f"{setting.env}/--{setting.name} is {value!r}; give {setting.expect} "
+                f"{given} is {value!r}; give {setting.expect} "
                 f"(default: {setting.default or 'unset'})"
             )
         value = value.strip()

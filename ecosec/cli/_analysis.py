@@ -9,8 +9,10 @@ import pandas as pd
 import typer
 
 from ecosec import api_dependency as api
+from ecosec._warning_format import short_product
 from ecosec.cli._app import Fmt, Out, Store, app
-from ecosec.cli._output import country_label, emit, handle_errors
+from ecosec.cli._output import check_format, console, country_label, emit, handle_errors
+from ecosec.report.format import clip
 
 Year = Annotated[
     int | None,
@@ -25,7 +27,11 @@ Basket = Annotated[
     ),
 ]
 Hs = Annotated[
-    str | None, typer.Option("--hs", help="HS6 codes, comma-separated (e.g. 850511,811292).")
+    str | None,
+    typer.Option(
+        "--hs",
+        help="HS6 codes, comma-separated (e.g. 850511,811292); with --basket, added to its codes.",
+    ),
 ]
 Engine = Annotated[str | None, typer.Option("--engine", help="duckdb (default) or spark.")]
 Method = Annotated[
@@ -43,15 +49,37 @@ def _thin(df: pd.DataFrame, store: Path | None) -> str:
     return f" Note: {note}" if note else ""
 
 
+def _partners(df: pd.DataFrame, store: Path | None) -> str:
+    note = api.thin_partner_note(df, store=store)
+    return f" Note: {note}" if note else ""
+
+
 def _ratio_label(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     if "product" in out:
-        out["product"] = out["product"].str.slice(0, 45)
+        out["product"] = out["product"].map(lambda t: clip(str(t), 45))
     if "import_export_ratio" in out:
         out["import_export_ratio"] = out["import_export_ratio"].where(
             out["import_export_ratio"] < 1e9
         )
     return out
+
+
+def _years(df: pd.DataFrame) -> str:
+    return ", ".join(map(str, sorted(int(y) for y in df["year"].unique())))
+
+
+def _absent(df: pd.DataFrame, basket: str | None, hs: str | None) -> str:
+    """A sentence naming the codes asked for that have no row in the table."""
+    asked = api.asked_codes(basket=basket, hs=hs)
+    absent = [c for c in asked if c not in set(df["hs6"])]
+    if not absent:
+        return ""
+    names = ", ".join(f"{c} ({clip(short_product(c), 28)})" for c in absent[:6])
+    more = f" and {len(absent) - 6} more" if len(absent) > 6 else ""
+    return (
+        f" No imports in the data for {len(absent)} of the {len(asked)} codes asked: {names}{more}."
+    )
 
 
 @app.command("dependencies")
@@ -71,31 +99,41 @@ def dependencies(
     output: Out = None,
 ) -> None:
     """Import dependency per product: suppliers, concentration, every criterion, the flag."""
+    fmt = check_format(fmt, output)  # a file named .json/.csv gets the records, not the view
     df = api.dependencies(
-        country,
-        year=year,
-        basket=basket,
-        hs=hs,
-        method=method,
-        only_dependent=only_dependent,
-        store=store,
-        engine=engine,
+        country, year=year, basket=basket, hs=hs, method=method, store=store, engine=engine
     )
-    if fmt == "table":
-        n = int(df["dependent"].sum())
-        title = f"Import dependencies of {country_label(country)}, {', '.join(map(str, sorted(df['year'].unique())))}"
-        cols = _TABLE_DEP if df["importer"].nunique() == 1 else ["importer", *_TABLE_DEP]
-        emit(
-            _ratio_label(df)[cols],
-            fmt=fmt,
-            output=output,
-            title=title,
-            caption=f"{n} of {len(df)} products flagged dependent ({method} rule: HHI of imports > 0.4, "
-            "world export HHI > 0.4, imports/exports > 1; 2 of 3 years where 3 consecutive years exist). "
-            "import_export_ratio '–': no exports. Values in USD." + _thin(df, store),
-        )
-    else:
-        emit(df, fmt=fmt, output=output)
+    shown = df[df["dependent"]].reset_index(drop=True) if only_dependent else df
+    if fmt != "table":
+        emit(shown, fmt=fmt, output=output)
+        return
+    method = method.strip().lower()
+    many = df["importer"].nunique() > 1
+    what = "importer × product rows" if many else "products"
+    n = int(df["dependent"].sum())
+    caption = (
+        f"{n} of {len(df)} {what} flagged dependent ({api.rule_text(method)}). "
+        "import_export_ratio '–': no exports. Values in USD."
+        + _absent(df, basket, hs)
+        + _partners(df, store)
+        + _thin(df, store)
+    )
+    title = f"Import dependencies of {country_label(country)}, {_years(df)}"
+    if shown.empty:
+        console.print(f"[bold]{title}[/]: none of the {len(df)} {what} is flagged dependent.")
+        console.print(caption.strip(), highlight=False)
+        return
+    cols = list(_TABLE_DEP)
+    if method == "eu":  # the EU rule's second criterion instead of the world HHI
+        cols[cols.index("hhi_world")] = "extra_share"
+    emit(
+        _ratio_label(shown)[["importer", *cols] if many else cols],
+        fmt=fmt,
+        output=output,
+        title=title,
+        caption=caption,
+        optional=["years_met", "top3_share", "n_suppliers", "top_share", "import_export_ratio"],
+    )
 
 
 @app.command("chokepoints")
@@ -110,31 +148,33 @@ def chokepoints(
     output: Out = None,
 ) -> None:
     """Products whose world exports are concentrated: top exporters, shares, world HHI."""
+    fmt = check_format(fmt, output)
     df = api.chokepoints(year=year, basket=basket, hs=hs, store=store, engine=engine)
-    if fmt == "table":
-        cols = [
-            "hs6",
-            "product",
-            "year",
-            "world_exports_usd",
-            "n_exporters",
-            "top_exporter_name",
-            "top_share",
-            "second_exporter_name",
-            "second_share",
-            "top3_share",
-            "hhi_world",
-        ]
-        emit(
-            df[cols],
-            fmt=fmt,
-            output=output,
-            title="Chokepoint products (world export concentration)",
-            caption="Sorted by world HHI; HHI > 0.4 is highly concentrated. Values in USD."
-            + _thin(df, store),
-        )
-    else:
+    if fmt != "table":
         emit(df, fmt=fmt, output=output)
+        return
+    cols = [
+        "hs6",
+        "product",
+        "year",
+        "world_exports_usd",
+        "n_exporters",
+        "top_exporter_name",
+        "top_share",
+        "second_exporter_name",
+        "second_share",
+        "top3_share",
+        "hhi_world",
+    ]
+    emit(
+        _ratio_label(df)[cols],
+        fmt=fmt,
+        output=output,
+        title=f"Chokepoint products (world export concentration), {_years(df)}",
+        caption="Sorted by world HHI; HHI > 0.4 is highly concentrated. Values in USD."
+        + _thin(df, store),
+        optional=["second_exporter_name", "second_share", "n_exporters", "top3_share", "year"],
+    )
 
 
 @app.command("suppliers")
@@ -151,29 +191,64 @@ def suppliers(
     output: Out = None,
 ) -> None:
     """On whom a country depends: per supplier, the dependencies it supplies and holds."""
+    fmt = check_format(fmt, output)
     df = api.suppliers(
         country, year=year, basket=basket, hs=hs, method=method, store=store, engine=engine
     )
-    if fmt == "table":
-        cols = [
-            "exporter",
-            "exporter_name",
-            "year",
-            "dependencies_held",
-            "dependencies_supplied",
-            "imports_usd",
-            "share_of_dependent_imports",
-        ]
-        emit(
-            df[cols],
-            fmt=fmt,
-            output=output,
-            title=f"Suppliers of {country_label(country)}'s dependencies, "
-            f"{', '.join(map(str, sorted(df['year'].unique())))}",
-            caption="held: the supplier is the top supplier of that dependency. Values in USD.",
-        )
-    else:
+    if fmt != "table":
         emit(df, fmt=fmt, output=output)
+        return
+    method = method.strip().lower()
+    years = ", ".join(map(str, df.attrs.get("years", [])))
+    who = "all importers" if country.strip().lower() in ("all", "*") else country_label(country)
+    title = f"Suppliers of {who}{_possessive(who)} dependencies, {years}"
+    if df.empty:
+        console.print(
+            f"[bold]{title}[/]: none of the products analysed is flagged dependent "
+            f"({api.rule_text(method)}), so no supplier to list. `ecosec dependencies "
+            f"{country}` shows every criterion.",
+            highlight=False,
+        )
+        return
+    out = df.assign(holds=df["held_hs6"].map(_held))
+    cols = [
+        "exporter",
+        "exporter_name",
+        "dependencies_held",
+        "holds",
+        "dependencies_supplied",
+        "imports_usd",
+        "share_of_dependent_imports",
+    ]
+    if out["importer"].nunique() > 1:
+        cols.insert(0, "importer")
+    if out["year"].nunique() > 1:
+        cols.insert(0, "year")
+    # Each dependency has one top supplier, so the held counts add up to the dependencies.
+    n_dep = int(df["dependencies_held"].sum())
+    emit(
+        out[cols],
+        fmt=fmt,
+        output=output,
+        title=title,
+        caption=f"{n_dep} dependent product(s) ({api.rule_text(method)}). held: the supplier "
+        "is the top supplier of that many dependencies (holds: which); supplied: it sells "
+        "that many of them; imports_usd and share_of_dependent_imports: the importer's "
+        "imports from it of its dependent products, and their share of all its imports of "
+        "those products. Values in USD." + _partners(df, store),
+        optional=["exporter", "dependencies_supplied", "share_of_dependent_imports"],
+    )
+
+
+def _possessive(name: str) -> str:
+    return "'" if name.endswith("s") else "'s"
+
+
+def _held(codes: str) -> str:
+    """The held products' short names, three at most (``+N``)."""
+    items = [c for c in codes.split(",") if c]
+    names = [clip(short_product(c), 24) for c in items[:3]]
+    return "; ".join(names) + (f" +{len(items) - 3}" if len(items) > 3 else "")
 
 
 @app.command("rca")

@@ -16,6 +16,7 @@ from ecosec.cli._output import (
     FormatOpt,
     OutputOpt,
     StoreOpt,
+    check_format,
     console,
     emit,
     err_console,
@@ -137,6 +138,7 @@ def datasets(
     output: Out = None,
 ) -> None:
     """List the loaded datasets (source, revision, years, frequency, rows, coverage)."""
+    fmt = check_format(fmt, output)
     if remove is not None:
         api.remove_dataset(remove, store=store)
         console.print(f"[green]removed[/] {remove}")

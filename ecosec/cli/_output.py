@@ -6,7 +6,7 @@ import functools
 import json
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -72,6 +72,7 @@ def check_format(fmt: str, output: Path | None) -> str:
     """The format to write: ``fmt``, or, when it is the default (table) and ``output``
     ends in .csv, .json or .parquet, the format the file name asks for. Checks that the
     output's folder exists before any work is done."""
+    fmt = fmt.strip().lower()
     if fmt not in OUTPUT_FORMATS:
         raise BadInput(f"--format {fmt!r} is not known; {closest(fmt, list(OUTPUT_FORMATS))}")
     if output is not None:
@@ -90,6 +91,61 @@ def check_format(fmt: str, output: Path | None) -> str:
     return fmt
 
 
+_TEXT_MIN = 20  # narrowest a wrapped text column (a name, a description) reads well
+
+
+def _fixed_widths(
+    columns: pd.Index, cells: list[list[str]], numeric: list[bool], width: int
+) -> tuple[list[int | None], list[str], int]:
+    """Widths and headers that keep numbers and codes (short cells without spaces)
+    whole and let text columns (names, descriptions) wrap: each whole column as wide as
+    its longest cell and its header; while the table is wider than ``width``, the
+    longest headers go onto two lines (split at an underscore). When even that does
+    not fit, no fixed widths (Rich folds what it must). Also returns the width needed."""
+    n = len(columns)
+    names = [str(c) for c in columns]
+    cell = [max((len(row[i]) for row in cells), default=1) for i in range(n)]
+    whole = [
+        numeric[i] or all(" " not in row[i] and len(row[i]) <= 16 for row in cells)
+        for i in range(n)
+    ]
+    # A text column's long header goes on two lines at once: its cells wrap anyway.
+    headers = [
+        names[i] if whole[i] or len(names[i]) <= _TEXT_MIN else _two_lines(names[i])
+        for i in range(n)
+    ]
+    fixed: list[int | None] = [max(cell[i], len(names[i])) if whole[i] else None for i in range(n)]
+    split = [_two_lines(h) for h in names]
+    frame = 3 * n + 1
+
+    def need() -> int:
+        return sum(w or _TEXT_MIN for w in fixed) + frame
+
+    while need() > width:
+        gains = [
+            (fixed[i] or 0) - max(cell[i], *map(len, split[i].split("\n")))
+            if whole[i] and headers[i] == names[i]
+            else 0
+            for i in range(n)
+        ]
+        best = max(range(n), key=lambda i: gains[i])
+        if gains[best] <= 0:
+            return [None] * n, names, need()
+        headers[best] = split[best]
+        fixed[best] = max(cell[best], *map(len, split[best].split("\n")))
+    return fixed, headers, need()
+
+
+def _two_lines(name: str) -> str:
+    """``name`` on two lines, split after the underscore that makes the longer line
+    shortest (``import_\nexport_ratio``); unchanged without an underscore."""
+    cuts = [i + 1 for i, ch in enumerate(name) if ch == "_" and 0 < i < len(name) - 1]
+    if not cuts:
+        return name
+    cut = min(cuts, key=lambda c: max(c, len(name) - c))
+    return name[:cut] + "\n" + name[cut:]
+
+
 def _cell(v: Any, col: str) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
         return "–"
@@ -99,6 +155,8 @@ def _cell(v: Any, col: str) -> str:
         if v.is_integer() and abs(v) >= 1000:
             return f"{v:,.0f}"
         if col.endswith("_usd") or col == "value_usd":
+            return f"{v:,.0f}"
+        if col.endswith("_ratio") and abs(v) >= 1000:
             return f"{v:,.0f}"
         if "share" in col or col.startswith("hhi") or col.endswith("_ratio"):
             return f"{v:.3f}"
@@ -117,12 +175,18 @@ def emit(
     title: str | None = None,
     caption: str | None = None,
     max_rows: int | None = 200,
+    optional: Sequence[str] = (),
 ) -> None:
     """Write ``df`` in the chosen format to ``output`` or the terminal (a file named
-    .csv, .json or .parquet gets that format unless ``--format`` says otherwise)."""
+    .csv, .json or .parquet gets that format unless ``--format`` says otherwise).
+    ``optional``: table columns to leave out, in this order, while the table is too
+    wide for the terminal (a note names them)."""
     fmt = check_format(fmt, output)
     try:
-        _emit(df, fmt=fmt, output=output, title=title, caption=caption, max_rows=max_rows)
+        _emit(
+            df, fmt=fmt, output=output, title=title, caption=caption, max_rows=max_rows,
+            optional=optional,
+        )  # fmt: skip
     except OSError as exc:
         raise EcosecError(f"could not write {output}: {exc.strerror or exc}") from exc
     if output is not None:
@@ -137,6 +201,7 @@ def _emit(
     title: str | None,
     caption: str | None,
     max_rows: int | None,
+    optional: Sequence[str] = (),
 ) -> None:
     if fmt == "parquet":
         assert output is not None
@@ -147,20 +212,50 @@ def _emit(
     elif fmt == "json":
         _write_text(json.dumps(records(df), ensure_ascii=False, indent=1) + "\n", output)
     else:
-        table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
-        for col in df.columns:
-            numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(
-                df[col]
-            )
-            table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
         shown = df if max_rows is None or output is not None else df.head(max_rows)
-        for row in shown.itertuples(index=False, name=None):
-            table.add_row(*(_cell(v, str(c)) for v, c in zip(row, df.columns, strict=True)))
+        width = 200 if output is not None else console.width
+        hidden: list[str] = []
+        while True:
+            cols = [c for c in df.columns if c not in hidden]
+            cells = [
+                [_cell(v, str(c)) for v, c in zip(row, cols, strict=True)]
+                for row in shown[cols].itertuples(index=False, name=None)
+            ]
+            numeric = [
+                pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+                for c in cols
+            ]
+            widths, headers, need = _fixed_widths(pd.Index(cols), cells, numeric, width)
+            more = [c for c in optional if c in cols]
+            if need <= width or not more:
+                break
+            hidden.append(more[0])
+        if hidden:
+            note = (
+                f"not shown at this width: {', '.join(hidden)} (widen the terminal, or use "
+                "--format csv / --output FILE)"
+            )
+            caption = f"{caption} {note}" if caption else note
+        table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
+        for i, header in enumerate(headers):
+            table.add_column(
+                header,
+                justify="right" if numeric[i] else "left",
+                overflow="fold",
+                width=widths[i],
+            )
+        for row_cells in cells:
+            table.add_row(*row_cells)
         if output is not None:
             with output.open("w", encoding="utf-8") as f:
                 Console(file=f, width=200).print(table)
         else:
             console.print(table)
+            if need > width:
+                console.print(
+                    f"[dim]the table needs about {need} columns and the terminal has "
+                    f"{width}; widen it, or use --format csv / --output FILE[/]"
+                )
             if max_rows is not None and len(df) > max_rows:
                 console.print(
                     f"[dim]{len(df) - max_rows} more rows; use --format csv or --output FILE "
@@ -181,10 +276,9 @@ def country_label(country: str | None) -> str:
     or as typed when they do not resolve."""
     if not country:
         return "all importers"
-    groups = refdata.groups()
-    key = country.strip().upper()
-    if key in groups:
-        return groups[key].title
+    group = refdata.find_group(country)
+    if group is not None:
+        return group.title
     try:
         return ", ".join(refdata.country_name(c) for c in refdata.resolve_countries(country))
     except EcosecError:

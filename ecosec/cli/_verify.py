@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ecosec.cli._app import Fmt, Out, Store, app
-from ecosec.cli._output import console, emit, err_console, handle_errors
+from ecosec.cli._output import check_format, console, emit, err_console, handle_errors
 
 
 @app.command("verify")
@@ -32,6 +32,7 @@ def verify(
     """
     from ecosec.verify import verify as run_verify
 
+    fmt = check_format(fmt, output)
     df = run_verify(store=store, deep=deep)
     emit(df, fmt=fmt, output=output, title="Integrity checks", max_rows=None)
     bad = df[~df["ok"]]

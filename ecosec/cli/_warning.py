@@ -11,7 +11,7 @@ import typer
 
 from ecosec import api_warning as api
 from ecosec.cli._app import Fmt, Out, Store, app
-from ecosec.cli._output import console, country_label, emit, handle_errors
+from ecosec.cli._output import check_format, console, country_label, emit, handle_errors
 from ecosec.engine.warning import THRESHOLDS, params_from
 from ecosec.errors import BadInput
 
@@ -109,6 +109,7 @@ def _display(df: pd.DataFrame) -> pd.DataFrame:
 def _emit_alerts(
     df: pd.DataFrame, *, fmt: str, output: Path | None, title: str, by_supplier: bool
 ) -> None:
+    fmt = check_format(fmt, output)
     if fmt != "table":
         emit(df, fmt=fmt, output=output)
         return
@@ -229,6 +230,7 @@ def watch(
         file.write_text(api.default_watchlist_text(), "utf-8")
         console.print(f"[green]wrote[/] {file}; edit it, then run `ecosec watch {file}`")
         return
+    fmt = check_format(fmt, output)
     wl = api.load_watchlist(file)
     if list_:
         items = api.watchlist_items(wl, tier=tier, by_supplier=by_supplier, freq=freq, store=store)

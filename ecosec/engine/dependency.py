@@ -278,7 +278,8 @@ def rca_sql(
 
 def supplier_sql(dependencies: str) -> str:
     """Per (importer, supplier): how many of the importer's dependencies it supplies and
-    holds (is the top supplier of), and the value of those imports ("on whom").
+    holds (is the top supplier of), the value of those imports ("on whom"), and the
+    codes of the dependencies it holds (``held_hs6``, comma-separated, "" for none).
 
     ``dependencies`` is the dependency table's final SELECT; this query continues the
     same chain of CTEs (its ``imp``, the importer's imports per supplier), so the flows
@@ -296,7 +297,9 @@ def supplier_sql(dependencies: str) -> str:
            CAST(SUM(CASE WHEN d.top_supplier = m.exporter THEN 1 ELSE 0 END) AS INTEGER)
              AS dependencies_held,
            SUM(m.v) AS imports_usd,
-           SUM(m.v) / MAX(t.total) AS share_of_dependent_imports
+           SUM(m.v) / MAX(t.total) AS share_of_dependent_imports,
+           COALESCE(ARRAY_TO_STRING(LIST_SORT(
+             LIST(d.hs6) FILTER (WHERE d.top_supplier = m.exporter)), ','), '') AS held_hs6
     FROM dep AS d
     JOIN imp AS m ON m.year = d.year AND m.importer = d.importer AND m.hs6 = d.hs6
     JOIN dep_total AS t ON t.importer = d.importer AND t.year = d.year

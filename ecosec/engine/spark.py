@@ -6,7 +6,12 @@ setting (``ECOSEC_SPARK_MASTER``, default ``local[2]``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
+import re
+import socket
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -18,7 +23,7 @@ import sqlglot
 from ecosec import settings
 from ecosec.engine.executor import Catalog, to_pandas
 from ecosec.engine.trade import expand_aggregates
-from ecosec.errors import BadInput, MissingExtra
+from ecosec.errors import BadInput, EcosecError, EngineError, MissingExtra
 from ecosec.ingest.schema import FLOWS_SCHEMA, TOTALS_SCHEMA
 
 
@@ -100,11 +105,88 @@ def _session(master: str, conf: tuple[tuple[str, str], ...] = ()) -> Any:
     )
     for key, value in _SQL_DEFAULTS + conf:
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    builder = builder.config("spark.ui.showConsoleProgress", "false")
+    spark = builder.getOrCreate()
+    # Spark's WARN lines (native libraries, hostname) are noise in a command's output,
+    # and a failed query becomes one ecosec message (run_spark), so PySpark's own JSON
+    # log of it (with the Java stack) is dropped too. Errors of the JVM still print.
+    spark.sparkContext.setLogLevel("ERROR")
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
+    return spark
 
 
 def run_spark(catalog: Catalog, sql: str) -> pd.DataFrame:
-    spark = session(settings.get("spark-master") or "local[2]")
+    """The query's result on Spark; a failure to start, connect or run is one
+    :class:`EngineError` naming Spark's reason (not a Java trace)."""
+    master = settings.get("spark-master") or "local[2]"
+    check_reachable(master)
+    try:
+        with warnings.catch_warnings():
+            # PySpark 4 warns on pandas 3 when it starts; ecosec's tests compare its
+            # results with DuckDB's on every table, so the warning tells a user nothing.
+            warnings.filterwarnings(
+                "ignore", "PySpark does not yet fully support pandas", FutureWarning
+            )
+            return _run(catalog, sql, master)
+    except EcosecError:
+        raise
+    except Exception as exc:
+        if not _is_spark_error(exc):
+            raise
+        raise EngineError(
+            f"Spark failed (master {master}): {_reason(exc)}; check ECOSEC_SPARK_MASTER, "
+            "that Java 17 is installed, and ECOSEC_SPARK_DRIVER_MEMORY / ECOSEC_SPARK_CONF, "
+            "or run without --engine spark (DuckDB)"
+        ) from exc
+
+
+def check_reachable(master: str, timeout: float = 5.0) -> None:
+    """For a ``spark://`` master, refuse at once when none of its hosts accepts a
+    connection: Spark itself retries for about a minute before it gives up."""
+    if not master.startswith("spark://"):
+        return
+    reasons = []
+    for hostport in master[len("spark://") :].split(","):
+        host, _, port = hostport.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise BadInput(
+                f"ECOSEC_SPARK_MASTER {master!r}: {hostport!r} is not host:port; write "
+                "e.g. spark://spark-master:7077"
+            )
+        try:
+            with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+                return
+        except OSError as exc:
+            reasons.append(f"{hostport}: {exc.strerror or exc}")
+    raise EngineError(
+        f"cannot reach the Spark master {master} ({'; '.join(reasons)}); start it, check "
+        "ECOSEC_SPARK_MASTER, or run without --engine spark (DuckDB)"
+    )
+
+
+def _is_spark_error(exc: BaseException) -> bool:
+    """An error raised by PySpark or by the JVM behind it (py4j)."""
+    kinds = [c.__module__.split(".")[0] for c in type(exc).__mro__]
+    return "pyspark" in kinds or "py4j" in kinds
+
+
+def _reason(exc: BaseException) -> str:
+    """Spark's own reason in one line: the first line of the message, without the
+    JVM's stack (py4j puts the Java exception after an 'An error occurred' line)."""
+    text = str(exc).strip()
+    java = getattr(exc, "java_exception", None)
+    if java is not None:
+        with contextlib.suppress(Exception):  # the JVM is gone: keep the Python message
+            text = str(java.toString())
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    line = lines[0] if lines else type(exc).__name__
+    line = re.sub(r"^(?:[\w$]+\.)+[\w$]+(?:Exception|Error): ", "", line)  # the Java class
+    line = re.sub(r"^\[([A-Z_.]+)\]\s*", r"\1: ", line)
+    return line[:300].rstrip(" ;.")
+
+
+def _run(catalog: Catalog, sql: str, master: str) -> pd.DataFrame:
+    spark = session(master)
     # The views read the same Parquet files as DuckDB's; per-dataset constants (kept in
     # the manifest, see ingest.schema.parquet_select) are added as literal columns.
     _register(

@@ -8,7 +8,7 @@ Countries
     :func:`countries`, :func:`country_aliases`, :func:`numeric_to_code`,
     :func:`country_name`, :func:`resolve_country`
 Groups
-    :class:`Group`, :func:`groups`, :func:`resolve_countries`
+    :class:`Group`, :func:`groups`, :func:`find_group`, :func:`resolve_countries`
 Baskets
     :class:`Basket`, :class:`BasketCode`, :func:`baskets`, :func:`basket`,
     :func:`basket_codes`
@@ -31,7 +31,7 @@ from ecosec.refdata._countries import (
     numeric_to_code,
     resolve_country,
 )
-from ecosec.refdata._groups import Group, groups, resolve_countries
+from ecosec.refdata._groups import Group, find_group, groups, resolve_countries
 from ecosec.refdata._hs import hs_description, hs_descriptions, normalize_hs
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "countries",
     "country_aliases",
     "country_name",
+    "find_group",
     "groups",
     "hs_description",
     "hs_descriptions",

@@ -81,6 +81,18 @@ def _group_key(text: str) -> str:
     return _GROUP_ALIASES.get(key, key)
 
 
+def find_group(text: str) -> Group | None:
+    """The group ``text`` names, as :func:`resolve_countries` reads group names
+    (case, spaces and hyphens ignored; ``EU`` means EU27), or None.
+
+    Examples
+    --------
+    >>> find_group("eu").name, find_group("Chip-4").name, find_group("KOR")
+    ('EU27', 'CHIP4', None)
+    """
+    return _groups().get(_group_key(text.strip()))
+
+
 def resolve_countries(text: str) -> tuple[str, ...]:
     """Country codes from one country, a group, or a comma-separated list of both.
 

@@ -50,3 +50,53 @@ def test_spark_conf_setting_reaches_the_session(monkeypatch: pytest.MonkeyPatch)
     assert session("local[2]").conf.get("spark.sql.shuffle.partitions") == "3"
     monkeypatch.delenv("ECOSEC_SPARK_CONF")
     assert session("local[2]").conf.get("spark.sql.shuffle.partitions") == "4"
+
+
+def test_spark_master_typo_is_one_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A master URL Spark cannot parse is refused before a JVM starts (it used to exit
+    with 80 lines of Java and Python trace)."""
+    from typer.testing import CliRunner
+
+    from ecosec.cli import app
+
+    monkeypatch.setenv("ECOSEC_SPARK_MASTER", "foo://bar")
+    args = ["dependencies", "KOR", "--year", "2024", "--hs", "850511", "--engine", "spark"]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 2, r.output
+    assert "ECOSEC_SPARK_MASTER is 'foo://bar'; give local[N], spark://host:port" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_unreachable_spark_master_fails_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spark retries an unreachable standalone master for about a minute and then ends
+    with a stopped-context trace; ecosec checks the port first (loopback here: a port
+    just closed, so nothing listens)."""
+    import socket
+    import time
+
+    from ecosec.errors import EngineError
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("ECOSEC_SPARK_MASTER", f"spark://127.0.0.1:{port}")
+    t = time.perf_counter()
+    with pytest.raises(
+        EngineError, match=rf"cannot reach the Spark master spark://127.0.0.1:{port}"
+    ):
+        ecosec.dependencies("KOR", year=2024, hs="850511", sample=True, engine="spark")
+    assert time.perf_counter() - t < 10
+
+
+def test_spark_failure_is_one_line() -> None:
+    """A query Spark refuses (here a column that does not exist) is an EngineError with
+    Spark's reason, not a py4j/Java trace."""
+    from ecosec.engine.executor import sample_catalog
+    from ecosec.engine.spark import run_spark
+    from ecosec.errors import EngineError
+
+    with pytest.raises(EngineError) as info:
+        run_spark(sample_catalog(), "SELECT no_such_column FROM flows")
+    msg = str(info.value)
+    assert msg.startswith("Spark failed (master local[2]): ") and "no_such_column" in msg
+    assert "\n" not in msg and "at org.apache" not in msg
