@@ -18,7 +18,14 @@ from ecosec import refdata
 from ecosec.engine import dependency as dep
 from ecosec.engine.conservation import check_dependency_table, check_supplier_shares
 from ecosec.engine.executor import Catalog, is_simple, open_catalog, run
-from ecosec.engine.trade import hs_list, sql_list, trade_sql, year_list
+from ecosec.engine.trade import (
+    complete_years_sql,
+    hs_list,
+    months_sql,
+    sql_list,
+    trade_sql,
+    year_list,
+)
 from ecosec.errors import BadInput, NoData, UnknownProduct, closest
 from ecosec.ingest.schema import FLOWS_SCHEMA, parquet_select
 
@@ -138,15 +145,13 @@ def available_years(catalog: Catalog, codes: list[str] | None) -> list[int]:
         annual = [int(y) for y in df["year"]]
     if not any(d.flows_files and d.manifest.get("freq") != "A" for d in catalog.datasets):
         return sorted(annual)
-    # The same completeness rule as the engine's (per reporter, source and side).
+    # The engine's completeness rule (over each reporter's every product).
     months = run(
         catalog,
-        f"""SELECT DISTINCT year FROM (
-              SELECT CAST(FLOOR(period / 100) AS INTEGER) AS year,
-                     CASE WHEN reporter_side = 'X' THEN exporter ELSE importer END AS reporter,
-                     source, reporter_side
-              FROM flows WHERE freq = 'M' AND exporter <> importer {where}
-              GROUP BY ALL HAVING COUNT(DISTINCT period) = 12) AS complete""",
+        f"""WITH m AS ({months_sql()}), c AS ({complete_years_sql("m")})
+            SELECT DISTINCT m.year FROM m
+            JOIN c USING (year, reporter, source, reporter_side)
+            WHERE TRUE {where}""",
         engine="duckdb",
     )
     return sorted(set(annual) | {int(y) for y in months["year"]})

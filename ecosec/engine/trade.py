@@ -58,18 +58,10 @@ def trade_sql(*, hs: Sequence[str] | None, years: Sequence[int] | None, simple: 
         WHERE freq = 'A' AND exporter <> importer {hs_filter} {year_filter_a}
         """
     return f"""
-    WITH t_monthly AS (
-      SELECT CAST(FLOOR(period / 100) AS INTEGER) AS year, period, exporter, importer, hs6,
-             value_usd, qty_t, reporter_side, source,
-             CASE WHEN reporter_side = 'X' THEN exporter ELSE importer END AS reporter
-      FROM flows
-      WHERE freq = 'M' AND exporter <> importer {hs_filter} {year_filter_m}
-    ),
-    t_complete AS (
-      SELECT year, reporter, source, reporter_side
-      FROM t_monthly
-      GROUP BY year, reporter, source, reporter_side
-      HAVING COUNT(DISTINCT period) = 12
+    WITH t_months AS ({months_sql(year_filter_m)}),
+    t_complete AS ({complete_years_sql("t_months")}),
+    t_monthly AS (
+      SELECT * FROM t_months WHERE TRUE {hs_filter}
     ),
     t_candidates AS (
       SELECT period AS year, exporter, importer, hs6, value_usd, qty_t, reporter_side, source,
@@ -102,6 +94,31 @@ def trade_sql(*, hs: Sequence[str] | None, years: Sequence[int] | None, simple: 
     FROM t_ranked
     WHERE pick = 1
     """
+
+
+def months_sql(year_filter: str = "") -> str:
+    """Monthly flows with their ``year`` and ``reporter`` (the declaring country)."""
+    return f"""
+      SELECT CAST(FLOOR(period / 100) AS INTEGER) AS year, period, exporter, importer, hs6,
+             value_usd, qty_t, reporter_side, source,
+             CASE WHEN reporter_side = 'X' THEN exporter ELSE importer END AS reporter
+      FROM flows
+      WHERE freq = 'M' AND exporter <> importer {year_filter}"""
+
+
+def complete_years_sql(months: str) -> str:
+    """(year, reporter, source, reporter_side) whose monthly flows cover all 12 months.
+
+    ``months`` is a relation of :func:`months_sql` over every product: a reporter's year
+    is complete when its flows of any product cover each month, decided before any
+    product filter (a product not traded in a month has no flow that month), so a year
+    is complete or not whatever the products asked.
+    """
+    return f"""
+      SELECT year, reporter, source, reporter_side
+      FROM {months}
+      GROUP BY year, reporter, source, reporter_side
+      HAVING COUNT(DISTINCT period) = 12"""
 
 
 _TOP_BY = re.compile(r"TOP_BY\(\s*([\w.]+)\s*,\s*([\w.]+)\s*\)", re.IGNORECASE)

@@ -246,3 +246,31 @@ def test_thin_world_figures_are_flagged() -> None:
     per = annual[annual["period"] == 2024].groupby("hs6")["importer"].nunique()
     assert per.loc[kor24["hs6"]].min() >= d.WORLD_MIN_IMPORTERS
     assert d.thin_world_note(kor24, sample=True) is None
+
+
+def test_a_year_of_months_is_complete_whatever_the_products_asked() -> None:
+    """A reporter's year of months is complete when its flows of any product cover all
+    12 months (a product not traded in a month has no flow that month). It was decided
+    after the product filter, so Korea's reported exports of hydrogen fluoride 281111 in
+    2000 (5 months of trade, in a year its customs cover in full) vanished when only
+    281111 was asked for. Expected, with pandas from the sample's files: Korea's own
+    exports of 281111 summed over 2000's months; and each filtered table equals the
+    rows of the unfiltered one (found by an independent audit of the engine)."""
+    from pathlib import Path
+
+    files = sorted((Path(ecosec.__file__).parent / "sample").glob("*.flows.parquet"))
+    f = pd.concat([pd.read_parquet(p) for p in files], ignore_index=True)
+    m = f[(f["freq"] == "M") & (f["exporter"] != f["importer"])]
+    kor_x = m[(m["exporter"] == "KOR") & (m["reporter_side"] == "X") & (m["period"] // 100 == 2000)]
+    assert kor_x["period"].nunique() == 12  # Korea's export declarations: all of 2000
+    hf = kor_x[kor_x["hs6"] == "281111"]
+    assert hf["period"].nunique() < 12  # ... but not every month of 281111
+    d = ecosec.dependencies("KOR", year=2000, hs="281111", sample=True)
+    assert d.loc[0, "exports_usd"] == pytest.approx(hf["value_usd"].sum(), rel=1e-12)
+    for year, hs in ((2000, "281111"), (2003, "281111"), (2012, "700231"), (2021, "281111")):
+        alone = ecosec.dependencies(None, year=year, hs=hs, sample=True)
+        every = ecosec.dependencies(None, year=year, sample=True)
+        every = every[every["hs6"] == hs].reset_index(drop=True)
+        pd.testing.assert_frame_equal(alone, every, rtol=1e-12)
+    c = ecosec.chokepoints(year=2000, hs="281111", sample=True)
+    assert c.loc[0, "n_exporters"] == 3
