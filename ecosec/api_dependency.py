@@ -7,8 +7,9 @@ country names and product descriptions added.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -145,7 +146,15 @@ def available_years(catalog: Catalog, codes: list[str] | None) -> list[int]:
         annual = [int(y) for y in df["year"]]
     if not any(d.flows_files and d.manifest.get("freq") != "A" for d in catalog.datasets):
         return sorted(annual)
-    # The engine's completeness rule (over each reporter's every product).
+    return sorted(set(annual) | set(_month_years(catalog, tuple(codes or ()))))
+
+
+@functools.lru_cache(maxsize=256)
+def _month_years(catalog: Catalog, codes: tuple[str, ...]) -> tuple[int, ...]:
+    """Years of complete months (of ``codes``, or of any product), by the engine's rule
+    (over each reporter's every product). Cached per catalog: a catalog names its
+    dataset versions, so a new ingest is a new key; the web app asks on every request."""
+    where = f"AND hs6 IN {hs_list(list(codes))}" if codes else ""
     months = run(
         catalog,
         f"""WITH m AS ({months_sql()}), c AS ({complete_years_sql("m")})
@@ -154,7 +163,7 @@ def available_years(catalog: Catalog, codes: list[str] | None) -> list[int]:
             WHERE TRUE {where}""",
         engine="duckdb",
     )
-    return sorted(set(annual) | {int(y) for y in months["year"]})
+    return tuple(sorted(int(y) for y in months["year"]))
 
 
 def year_ranges(years: Sequence[int]) -> str:
@@ -225,7 +234,8 @@ def resolve_years(
 def year_args(year: object) -> list[int]:
     """``year`` as given (2024, "2024", 2024.0, [2022, 2024]) as a list of years, or one
     error that says what a year is."""
-    items = list(year) if isinstance(year, list | tuple | set | range) else [year]
+    one = isinstance(year, str | bytes) or not isinstance(year, Iterable)
+    items = [year] if one else list(year)  # type: ignore[call-overload]
     out = []
     for y in items:
         text = str(y).strip()
@@ -360,10 +370,7 @@ def dependencies(
         store=store, sample=sample, engine=engine, on_whom=False,
     )  # fmt: skip
     if df.empty:
-        raise NoData(
-            f"{country} imports none of these products in {', '.join(map(str, years))} in the "
-            "loaded data; try another year or basket (`ecosec baskets`, `ecosec datasets`)"
-        )
+        raise _imports_none(country, years)
     check_dependency_table(df)  # a result that breaks its identities is withheld
     if only_dependent:
         df = df[df["dependent"]].reset_index(drop=True)
@@ -413,9 +420,23 @@ def suppliers(
         country, year=year, basket=basket, hs=hs, method=method, thresholds=None,
         store=store, sample=sample, engine=engine, on_whom=True,
     )  # fmt: skip
+    if df.empty:  # no dependency, or no imports at all (then the same error as dependencies)
+        table, _ = _run_dependency(
+            country, year=years, basket=basket, hs=hs, method=method, thresholds=None,
+            store=store, sample=sample, engine=engine, on_whom=False,
+        )  # fmt: skip
+        if table.empty:
+            raise _imports_none(country, years)
     df = add_names(df, ["importer", "exporter"], hs_col=None)
     df.attrs["years"] = years  # an empty table (no dependency) still says which year
     return df
+
+
+def _imports_none(country: str | None, years: Sequence[int]) -> NoData:
+    return NoData(
+        f"{country} imports none of these products in {', '.join(map(str, years))} in the "
+        "loaded data; try another year or basket (`ecosec baskets`, `ecosec datasets`)"
+    )
 
 
 def _run_dependency(
@@ -534,10 +555,12 @@ def partner_limited(
     store: str | Path | None = None,
     sample: bool | None = None,
 ) -> pd.DataFrame:
-    """Per (dataset, importer, year) where a dataset names fewer than
-    :data:`PARTNER_MIN` suppliers of the importer: the dataset, and its suppliers
-    (``partners``, comma-separated). A Comtrade download of one reporter's imports from
-    one partner (Korea's from Japan 2018–2020 in the sample) is such a dataset.
+    """Per (dataset, importer, year) where the importer's own import declarations in a
+    dataset name fewer than :data:`PARTNER_MIN` suppliers: the dataset, and those
+    suppliers (``partners``, comma-separated). A Comtrade download of one reporter's
+    imports from one partner (Korea's from Japan 2018–2020 in the sample) is such a
+    dataset; reconciled flows (BACI, which cover every partner, so a small country's few
+    suppliers are all it has) and exporters' declarations are not read.
 
     >>> import ecosec.api_dependency as d
     >>> d.partner_limited(["KOR"], [2019], sample=True).iloc[0].to_dict()
@@ -554,7 +577,8 @@ def partner_limited(
                 [str(f) for f in d.flows_files], FLOWS_SCHEMA, d.manifest.get("constants")
             )
         }) AS f
-            WHERE importer IN {sql_list(codes)} AND exporter <> importer AND value_usd > 0"""
+            WHERE importer IN {sql_list(codes)} AND exporter <> importer AND value_usd > 0
+              AND reporter_side = 'M'"""
         for d in catalog.datasets
         if d.flows_files
     ]
@@ -596,9 +620,13 @@ def thin_partner_note(
             hit = mine[(mine["n_suppliers"] <= len(partners)) & mine["top_supplier"].isin(partners)]
             if hit.empty:
                 continue
+            # Exact for one partner (a single supplier that is it); with a few, a row's
+            # other suppliers are not in the table, so no count is given.
             count = (
                 f", and {len(hit):,} of {_name(row.importer)}'s {len(mine):,} products have "
                 "no other supplier in the data"
+                if len(partners) == 1
+                else ""
             )
         elif "exporter" in mine:
             if not mine["exporter"].isin(partners).any():

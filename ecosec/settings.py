@@ -31,6 +31,7 @@ class Setting:
     # what that means in the error message.
     pattern: str | None = None
     expect: str = ""
+    case_sensitive: bool = False  # the pattern's letters must match as written
 
     @property
     def env(self) -> str:
@@ -59,6 +60,7 @@ _ALL = (
         pattern=r"local(\[([1-9][0-9]*|\*)(, ?[0-9]+)?\])?|local-cluster\[[0-9, ]+\]"
         r"|spark://\S+|yarn|k8s://\S+",
         expect="local[N], spark://host:port, yarn or k8s://https://host:port",
+        case_sensitive=True,  # Spark reads "local", not "LOCAL"
     ),
     Setting(
         "spark-driver-memory",
@@ -126,7 +128,8 @@ def get(name: str, override: str | None = None) -> str | None:
             raise BadInput(f"{given} is {value!r}; {closest(value, list(setting.choices))}")
         value = value.strip().lower()  # choices are lower case; DuckDB and Spark read as typed
     if value is not None and setting.pattern is not None:
-        if not re.fullmatch(setting.pattern, value.strip(), flags=re.IGNORECASE):
+        flags = 0 if setting.case_sensitive else re.IGNORECASE
+        if not re.fullmatch(setting.pattern, value.strip(), flags=flags):
             raise BadInput(
                 f"{given} is {value!r}; give {setting.expect} "
                 f"(default: {setting.default or 'unset'})"

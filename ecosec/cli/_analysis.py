@@ -200,7 +200,7 @@ def suppliers(
         return
     method = method.strip().lower()
     years = ", ".join(map(str, df.attrs.get("years", [])))
-    who = "all importers" if country.strip().lower() in ("all", "*") else country_label(country)
+    who = country_label(country)
     title = f"Suppliers of {who}{_possessive(who)} dependencies, {years}"
     if df.empty:
         console.print(
@@ -245,9 +245,9 @@ def _possessive(name: str) -> str:
 
 
 def _held(codes: str) -> str:
-    """The held products' short names, three at most (``+N``)."""
+    """The held products' codes and short names, three at most (``+N``)."""
     items = [c for c in codes.split(",") if c]
-    names = [clip(short_product(c), 24) for c in items[:3]]
+    names = [f"{c} {clip(short_product(c), 20)}" for c in items[:3]]
     return "; ".join(names) + (f" +{len(items) - 3}" if len(items) > 3 else "")
 
 

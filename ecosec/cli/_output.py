@@ -252,9 +252,10 @@ def _emit(
         else:
             console.print(table)
             if need > width:
+                where = "the terminal has" if console.is_terminal else "the output has"
                 console.print(
-                    f"[dim]the table needs about {need} columns and the terminal has "
-                    f"{width}; widen it, or use --format csv / --output FILE[/]"
+                    f"[dim]the table needs about {need} columns and {where} {width}; "
+                    "widen it, or use --format csv / --output FILE[/]"
                 )
             if max_rows is not None and len(df) > max_rows:
                 console.print(
@@ -274,7 +275,7 @@ def _write_text(text: str, output: Path | None) -> None:
 def country_label(country: str | None) -> str:
     """Countries as typed ("kor,jpn", "EU27") as names for a title ("Korea, Japan"),
     or as typed when they do not resolve."""
-    if not country:
+    if not country or country.strip().lower() in ("all", "*"):
         return "all importers"
     group = refdata.find_group(country)
     if group is not None:

@@ -89,6 +89,10 @@ def spark_conf(text: str | None) -> tuple[tuple[str, str], ...]:
 
 @functools.lru_cache(maxsize=2)
 def _session(master: str, conf: tuple[tuple[str, str], ...] = ()) -> Any:
+    # PySpark 4 warns on pandas 3 when it starts; ecosec's tests compare its results
+    # with DuckDB's on every table, so the warning tells a user nothing. A process-wide
+    # filter (catch_warnings would not be safe in the web app's worker threads).
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
@@ -121,13 +125,7 @@ def run_spark(catalog: Catalog, sql: str) -> pd.DataFrame:
     master = settings.get("spark-master") or "local[2]"
     check_reachable(master)
     try:
-        with warnings.catch_warnings():
-            # PySpark 4 warns on pandas 3 when it starts; ecosec's tests compare its
-            # results with DuckDB's on every table, so the warning tells a user nothing.
-            warnings.filterwarnings(
-                "ignore", "PySpark does not yet fully support pandas", FutureWarning
-            )
-            return _run(catalog, sql, master)
+        return _run(catalog, sql, master)
     except EcosecError:
         raise
     except Exception as exc:

@@ -209,3 +209,26 @@ def test_settings_errors_name_where_the_value_came_from(monkeypatch: pytest.Monk
     assert "--memory-limit" not in str(e.value)  # there is no such option
     with pytest.raises(BadInput, match=r"^engine is 'nope'; "):
         settings.get("engine", "nope")
+
+
+def test_review_mends() -> None:
+    """Found by a review of the change: BACI (reconciled, every partner) is never taken
+    for a partner-filtered download, even for a country with three suppliers; year
+    lists come as any iterable; a suppliers query with no imports is the no-imports
+    error, not 'nothing is dependent'; Spark's master URL is case-sensitive."""
+    import numpy as np
+
+    from ecosec import settings
+
+    aia = ecosec.dependencies("AIA", year=2024, sample=True)
+    assert aia["n_suppliers"].max() <= 3  # few suppliers, all BACI has
+    assert api.thin_partner_note(aia, sample=True) is None
+    cat = api.open_catalog(None, sample=True)
+    assert api.resolve_years(cat, None, np.array([2022, 2024])) == [2022, 2024]
+    assert api.resolve_years(cat, None, (y for y in [2024])) == [2024]
+    with pytest.raises(NoData, match="AIA imports none of these products in 2024"):
+        ecosec.suppliers("AIA", hs="811292", year=2024, sample=True)
+    with pytest.raises(BadInput, match="spark-master is 'LOCAL\\[2\\]'"):
+        settings.get("spark-master", "LOCAL[2]")
+    r = runner.invoke(app, ["dependencies", "all", "--hs", "850511", "--year", "2024"])
+    assert "Import dependencies of all importers, 2024" in r.output
