@@ -259,6 +259,16 @@ def broad_year(
     not rows: a source of one partner's every product (Korea's imports from Japan
     2018–2020 in the sample) is deep, not broad. None when ``among`` holds no flows.
     """
+    wanted = {int(y) for y in among}
+    counts = {y: n for y, n in pair_counts(catalog, codes, where=where).items() if y in wanted}
+    if not counts:
+        return None
+    best = max(counts.values())
+    return max(y for y, n in counts.items() if 2 * n >= best)
+
+
+def pair_counts(catalog: Catalog, codes: list[str] | None, *, where: str = "") -> dict[int, int]:
+    """Per year, the (importer, exporter) pairs the annual flows (of ``codes``) link."""
     what = f"AND hs6 IN {hs_list(codes)}" if codes else ""
     df = run(
         catalog,
@@ -267,12 +277,38 @@ def broad_year(
         "GROUP BY period",
         engine="duckdb",
     )
-    wanted = {int(y) for y in among}
-    counts = {int(y): int(n) for y, n in zip(df["year"], df["n"], strict=True) if y in wanted}
-    if not counts:
+    return {int(y): int(n) for y, n in zip(df["year"], df["n"], strict=True)}
+
+
+COVERAGE_NOTE = 0.8
+"""A year whose flows link fewer pairs than this fraction of the best year's is noted."""
+
+
+def coverage_note(
+    hs: Sequence[str] | None, year: int, *, store: str | Path | None = None,
+    sample: bool | None = None,
+) -> str | None:  # fmt: skip
+    """One sentence when ``year``'s annual flows of the products link clearly fewer
+    (importer, exporter) pairs than their best-covered year — a year few reporters have
+    published yet, whose "world" figures are partial — else None.
+
+    >>> coverage_note(["271112", "271113"], 2025, sample=True)[:72]
+    "2025's annual flows of these products link 1,094 importer–exporter pairs"
+    >>> coverage_note(["271112", "271113"], 2024, sample=True) is None  # 89% of 2020's
+    True
+    """
+    counts = pair_counts(open_catalog(store, sample=sample), list(hs) if hs else None)
+    if year not in counts or not counts:
         return None
-    best = max(counts.values())
-    return max(y for y, n in counts.items() if 2 * n >= best)
+    best_year = max(counts, key=lambda y: (counts[y], y))
+    if counts[year] >= COVERAGE_NOTE * counts[best_year]:
+        return None
+    return (
+        f"{year}'s annual flows of these products link {counts[year]:,} importer–exporter "
+        f"pairs, {counts[year] / counts[best_year]:.0%} of {best_year}'s {counts[best_year]:,}: "
+        "a year not all reporters have published? Its world figures are partial "
+        "(--year picks another)."
+    )
 
 
 def latest_import_year(

@@ -54,6 +54,12 @@ def _partners(df: pd.DataFrame, store: Path | None) -> str:
     return f" Note: {note}" if note else ""
 
 
+def _coverage(df: pd.DataFrame, basket: str | None, hs: str | None, store: Path | None) -> str:
+    codes = api.asked_codes(basket=basket, hs=hs) or None
+    notes = [api.coverage_note(codes, int(y), store=store) for y in sorted(set(df["year"]))]
+    return "".join(f" Note: {n}" for n in notes if n)
+
+
 def _ratio_label(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     if "product" in out:
@@ -116,6 +122,7 @@ def dependencies(
         "import_export_ratio '–': no exports. Values in USD."
         + _absent(df, basket, hs)
         + _partners(df, store)
+        + _coverage(df, basket, hs, store)
         + _thin(df, store)
     )
     title = f"Import dependencies of {country_label(country)}, {_years(df)}"
@@ -172,6 +179,7 @@ def chokepoints(
         output=output,
         title=f"Chokepoint products (world export concentration), {_years(df)}",
         caption="Sorted by world HHI; HHI > 0.4 is highly concentrated. Values in USD."
+        + _coverage(df, basket, hs, store)
         + _thin(df, store),
         optional=["second_exporter_name", "second_share", "n_exporters", "top3_share", "year"],
     )

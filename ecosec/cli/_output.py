@@ -159,6 +159,9 @@ def _cell(v: Any, col: str) -> str:
         if col.endswith("_ratio") and abs(v) >= 1000:
             return f"{v:,.0f}"
         if "share" in col or col.startswith("hhi") or col.endswith("_ratio"):
+            # A small share keeps two significant digits (0.00021, not 0.000).
+            if 0 < abs(v) < 0.0005:
+                return f"{v:.{1 - math.floor(math.log10(abs(v)))}f}"
             return f"{v:.3f}"
         # Whole units past 1,000 (tonnes read 76,280, not 7.628e+04); 4 digits below.
         return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"

@@ -232,3 +232,37 @@ def test_review_mends() -> None:
         settings.get("spark-master", "LOCAL[2]")
     r = runner.invoke(app, ["dependencies", "all", "--hs", "850511", "--year", "2024"])
     assert "Import dependencies of all importers, 2024" in r.output
+
+
+def test_small_shares_keep_two_digits() -> None:
+    """Japan's arsenic is 0.023% of its basket exports (RCA table): it read 0.000."""
+    from ecosec.cli._output import _cell
+
+    assert _cell(0.000228, "share_of_exporter") == "0.00023"
+    assert _cell(2.8e-05, "share_of_world") == "0.000028"
+    assert _cell(0.0005, "top_share") == "0.001" and _cell(0.0, "top_share") == "0.000"
+    rca = ecosec.rca("JPN", basket="critical-minerals", year=2024, sample=True)
+    row = rca[rca["hs6"] == "280480"].iloc[0]
+    r = runner.invoke(app, ["rca", "JPN", "--basket", "critical-minerals", "--year", "2024"])
+    assert _cell(float(row["share_of_world"]), "share_of_world") in r.output
+    assert float(row["share_of_world"]) < 0.0005
+
+
+def test_a_partial_year_is_noted() -> None:
+    """The sample's LPG flows of 2025 are a year Comtrade's reporters have not all
+    published. Counted with pandas: the (importer, exporter) pairs of annual 271112 and
+    271113 flows per year; 2025's share of the best year's is in the caption."""
+    f = _flows()
+    lpg = f[(f["freq"] == "A") & f["hs6"].isin(["271112", "271113"])]
+    pairs = lpg.groupby("period")[["importer", "exporter"]].apply(
+        lambda g: len(g.drop_duplicates())
+    )
+    best = int(pairs.idxmax())
+    args = ["chokepoints", "--hs", "271112,271113", "--year"]
+    text = " ".join(runner.invoke(app, [*args, "2025"]).output.split())
+    assert (
+        f"2025's annual flows of these products link {pairs[2025]:,} importer–exporter pairs, "
+        f"{pairs[2025] / pairs[best]:.0%} of {best}'s {pairs[best]:,}"
+    ) in text
+    assert pairs[2024] >= 0.8 * pairs[best]
+    assert "annual flows of these products link" not in runner.invoke(app, [*args, "2024"]).output
