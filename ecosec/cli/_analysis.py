@@ -12,6 +12,7 @@ from ecosec import api_dependency as api
 from ecosec._warning_format import short_product
 from ecosec.cli._app import Fmt, Out, Store, app
 from ecosec.cli._output import check_format, console, country_label, emit, handle_errors
+from ecosec.engine.executor import open_catalog
 from ecosec.report.format import clip
 
 Year = Annotated[
@@ -52,6 +53,14 @@ def _thin(df: pd.DataFrame, store: Path | None) -> str:
 def _partners(df: pd.DataFrame, store: Path | None) -> str:
     note = api.thin_partner_note(df, store=store)
     return f" Note: {note}" if note else ""
+
+
+def _data(store: Path | None) -> str:
+    """Says so when the tables come from the embedded sample (nothing ingested, or
+    $ECOSEC_HOME naming a folder that holds no dataset)."""
+    if open_catalog(store).is_sample:
+        return " Data: the embedded sample (`ecosec sources`; `ecosec ingest` adds yours)."
+    return ""
 
 
 def _coverage(df: pd.DataFrame, basket: str | None, hs: str | None, store: Path | None) -> str:
@@ -124,6 +133,7 @@ def dependencies(
         + _partners(df, store)
         + _coverage(df, basket, hs, store)
         + _thin(df, store)
+        + _data(store)
     )
     title = f"Import dependencies of {country_label(country)}, {_years(df)}"
     if shown.empty:
@@ -180,7 +190,8 @@ def chokepoints(
         title=f"Chokepoint products (world export concentration), {_years(df)}",
         caption="Sorted by world HHI; HHI > 0.4 is highly concentrated. Values in USD."
         + _coverage(df, basket, hs, store)
-        + _thin(df, store),
+        + _thin(df, store)
+        + _data(store),
         optional=["second_exporter_name", "second_share", "n_exporters", "top3_share", "year"],
     )
 
@@ -243,7 +254,7 @@ def suppliers(
         "is the top supplier of that many dependencies (holds: which); supplied: it sells "
         "that many of them; imports_usd and share_of_dependent_imports: the importer's "
         "imports from it of its dependent products, and their share of all its imports of "
-        "those products. Values in USD." + _partners(df, store),
+        "those products. Values in USD." + _partners(df, store) + _data(store),
         optional=["exporter", "dependencies_supplied", "share_of_dependent_imports"],
     )
 
@@ -280,5 +291,6 @@ def rca(
         fmt=fmt,
         output=output,
         title="Revealed comparative advantage",
-        caption="Over the products in the loaded data (the sample: its baskets only).",
+        caption="Over the products in the loaded data (the sample: its baskets only)."
+        + _data(store),
     )

@@ -266,3 +266,21 @@ def test_a_partial_year_is_noted() -> None:
     ) in text
     assert pairs[2024] >= 0.8 * pairs[best]
     assert "annual flows of these products link" not in runner.invoke(app, [*args, "2024"]).output
+
+
+def test_tables_say_when_they_come_from_the_sample(tmp_path: Path) -> None:
+    """With nothing ingested (or $ECOSEC_HOME naming an empty place) the commands read
+    the embedded sample: the caption says so; on a store with data it does not."""
+    from tests.conftest import make_store
+
+    sample_note = "Data: the embedded sample"
+    r = runner.invoke(app, ["dependencies", "KOR", "--hs", "850511", "--year", "2024"])
+    assert sample_note in " ".join(r.output.split())
+    flows = pd.DataFrame(
+        {"period": [2024, 2024], "exporter": ["CHN", "JPN"], "importer": ["KOR", "KOR"],
+         "hs6": ["850511", "850511"], "value_usd": [3.0, 1.0]}
+    )  # fmt: skip
+    store = make_store(tmp_path / "s", flows)
+    r = runner.invoke(app, ["dependencies", "KOR", "--year", "2024", "--store", str(store)])
+    assert r.exit_code == 0, r.output
+    assert sample_note not in r.output and "0.750" in r.output  # China's 3 of 4
