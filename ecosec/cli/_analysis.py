@@ -136,7 +136,7 @@ def dependencies(
         + _data(store)
     )
     title = f"Import dependencies of {country_label(country)}, {_years(df)}"
-    if shown.empty:
+    if shown.empty and output is None:
         console.print(f"[bold]{title}[/]: none of the {len(df)} {what} is flagged dependent.")
         console.print(caption.strip(), highlight=False)
         return
@@ -221,7 +221,7 @@ def suppliers(
     years = ", ".join(map(str, df.attrs.get("years", [])))
     who = country_label(country)
     title = f"Suppliers of {who}{_possessive(who)} dependencies, {years}"
-    if df.empty:
+    if df.empty and output is None:
         console.print(
             f"[bold]{title}[/]: none of the products analysed is flagged dependent "
             f"({api.rule_text(method)}), so no supplier to list. `ecosec dependencies "
