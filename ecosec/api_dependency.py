@@ -255,7 +255,8 @@ def broad_year(
     """The latest year in ``among`` whose annual flows (of ``codes``, matching the SQL
     condition ``where``) link at least half as many (importer, exporter) pairs as its
     best-covered year: the default year of a table. A year only a few reporters have
-    published yet (the sample's Comtrade 2025–26) is not taken for a full one. Pairs,
+    published yet (the sample's Comtrade 2025–26) is not taken for a full one, nor is a
+    latest year with under :data:`COVERAGE_NOTE` of the previous year's pairs. Pairs,
     not rows: a source of one partner's every product (Korea's imports from Japan
     2018–2020 in the sample) is deep, not broad. None when ``among`` holds no flows.
     """
@@ -264,7 +265,19 @@ def broad_year(
     if not counts:
         return None
     best = max(counts.values())
-    return max(y for y, n in counts.items() if 2 * n >= best)
+    year = max(y for y, n in counts.items() if 2 * n >= best)
+    # A latest year clearly thinner than the one before it, here and in the world's
+    # flows of the products, is one not all reporters have published yet (the sample's
+    # energy flows of 2025: 61% of 2024's pairs). The world check keeps an importer's
+    # few pairs from moving its year on their own (Japan's semiconductor suppliers in
+    # BACI 2024, a complete year).
+    world = counts if not where else pair_counts(catalog, codes)
+    earlier = sorted(y for y in counts if y < year)
+    while earlier and all(
+        c.get(year, 0) < COVERAGE_NOTE * c.get(earlier[-1], 0) for c in (counts, world)
+    ):
+        year = earlier.pop()
+    return year
 
 
 def pair_counts(catalog: Catalog, codes: list[str] | None, *, where: str = "") -> dict[int, int]:
@@ -303,11 +316,12 @@ def coverage_note(
     best_year = max(counts, key=lambda y: (counts[y], y))
     if counts[year] >= COVERAGE_NOTE * counts[best_year]:
         return None
+    n, share = counts[year], counts[year] / counts[best_year]
     return (
-        f"{year}'s annual flows of these products link {counts[year]:,} importer–exporter "
-        f"pairs, {counts[year] / counts[best_year]:.0%} of {best_year}'s {counts[best_year]:,}: "
-        "a year not all reporters have published? Its world figures are partial "
-        "(--year picks another)."
+        f"{year}'s annual flows of these products link {n:,} importer–exporter "
+        f"pair{'' if n == 1 else 's'}, {'under 1%' if share < 0.005 else f'{share:.0%}'} of "
+        f"{best_year}'s {counts[best_year]:,}: a year not all reporters have published? Its "
+        "world figures are partial (--year picks another)."
     )
 
 
@@ -588,24 +602,29 @@ def partner_limited(
     importers: Sequence[str],
     years: Sequence[int],
     *,
+    hs: Sequence[str] | None = None,
     store: str | Path | None = None,
     sample: bool | None = None,
 ) -> pd.DataFrame:
-    """Per (dataset, importer, year) where the importer's own import declarations in a
-    dataset name fewer than :data:`PARTNER_MIN` suppliers: the dataset, and those
-    suppliers (``partners``, comma-separated). A Comtrade download of one reporter's
-    imports from one partner (Korea's from Japan 2018–2020 in the sample) is such a
-    dataset; reconciled flows (BACI, which cover every partner, so a small country's few
-    suppliers are all it has) and exporters' declarations are not read.
+    """Per (dataset, importer, year) where a dataset's declared flows into the importer
+    (of the products ``hs``) name fewer than :data:`PARTNER_MIN` suppliers: the dataset,
+    those suppliers (``partners``, comma-separated) and whose declarations they are
+    (``sides``: ``M`` the importer's, ``X`` the exporters'). A Comtrade download of one
+    reporter's imports from one partner (Korea's from Japan 2018–2020 in the sample) is
+    such a dataset, and so is a national source whose exports reach an importer that
+    reports nothing itself (Korea's 2025 in the sample's monthly data). Reconciled flows
+    (BACI) cover every partner and are not read: a small country's few suppliers there
+    are all it has.
 
     >>> import ecosec.api_dependency as d
     >>> d.partner_limited(["KOR"], [2019], sample=True).iloc[0].to_dict()
-    {'dataset': 'comtrade-kor-imports-from-jpn', 'importer': 'KOR', 'year': 2019, 'partners': 'JPN'}
+    {'dataset': 'comtrade-kor-imports-from-jpn', 'importer': 'KOR', 'year': 2019, 'partners': 'JPN', 'sides': 'M'}
     """
     codes = [c for c in importers if isinstance(c, str) and re.fullmatch("[A-Z0-9]{3}", c)]
+    what = f"AND hs6 IN {hs_list(list(hs))}" if hs else ""
     catalog = open_catalog(store, sample=sample)
     parts = [
-        f"""SELECT '{d.name.replace("'", "")}' AS dataset, importer, exporter,
+        f"""SELECT '{d.name.replace("'", "")}' AS dataset, importer, exporter, reporter_side,
                    CASE WHEN freq = 'M' THEN CAST(FLOOR(period / 100) AS INTEGER)
                         ELSE period END AS year
             FROM ({
@@ -614,16 +633,17 @@ def partner_limited(
             )
         }) AS f
             WHERE importer IN {sql_list(codes)} AND exporter <> importer AND value_usd > 0
-              AND reporter_side = 'M'"""
+              AND reporter_side IN ('M', 'X') {what}"""
         for d in catalog.datasets
         if d.flows_files
     ]
     if not codes or not parts or not years:
-        return pd.DataFrame(columns=["dataset", "importer", "year", "partners"])
+        return pd.DataFrame(columns=["dataset", "importer", "year", "partners", "sides"])
     df = run(
         catalog,
         f"""SELECT dataset, importer, year,
-                   ARRAY_TO_STRING(LIST_SORT(LIST(DISTINCT exporter)), ',') AS partners
+                   ARRAY_TO_STRING(LIST_SORT(LIST(DISTINCT exporter)), ',') AS partners,
+                   ARRAY_TO_STRING(LIST_SORT(LIST(DISTINCT reporter_side)), ',') AS sides
             FROM ({" UNION ALL ".join(parts)}) AS t
             WHERE year IN {year_list(years)}
             GROUP BY dataset, importer, year
@@ -635,44 +655,46 @@ def partner_limited(
     return df
 
 
+_SIDE_REPORTED = {"M": "importer", "X": "exporter"}
+
+
 def thin_partner_note(
     df: pd.DataFrame, *, store: str | Path | None = None, sample: bool | None = None
 ) -> str | None:
-    """One sentence for a dependency or "on whom" table whose importers' suppliers come,
-    for some products, only from a dataset naming few of the importer's partners
-    (:func:`partner_limited`), else None. In a dependency table it counts the rows whose
-    suppliers are all among that dataset's partners."""
-    if df.empty or "importer" not in df:
+    """One sentence for a dependency table with rows that rest on a dataset naming few
+    of the importer's suppliers (:func:`partner_limited`), else None. A row rests on it
+    when its figures are declared ones (``reported_by`` not ``reconciled``) of that
+    dataset's side, its top supplier is one of the dataset's partners and it has no more
+    suppliers than they are; with one partner that is exact and the rows are counted."""
+    need = {"importer", "year", "hs6", "n_suppliers", "top_supplier", "reported_by"}
+    if df.empty or not need <= set(df.columns):
         return None
     limited = partner_limited(
-        sorted(set(df["importer"])), sorted({int(y) for y in df["year"]}), store=store,
-        sample=sample,
+        sorted(set(df["importer"])), sorted({int(y) for y in df["year"]}),
+        hs=sorted(set(df["hs6"])), store=store, sample=sample,
     )  # fmt: skip
     parts = []
     for row in limited.itertuples(index=False):
         partners = str(row.partners).split(",")
+        sides = str(row.sides).split(",")
         mine = df[(df["importer"] == row.importer) & (df["year"] == row.year)]
-        if "n_suppliers" in mine:
-            hit = mine[(mine["n_suppliers"] <= len(partners)) & mine["top_supplier"].isin(partners)]
-            if hit.empty:
-                continue
-            # Exact for one partner (a single supplier that is it); with a few, a row's
-            # other suppliers are not in the table, so no count is given.
-            count = (
-                f", and {len(hit):,} of {_name(row.importer)}'s {len(mine):,} products have "
-                "no other supplier in the data"
-                if len(partners) == 1
-                else ""
-            )
-        elif "exporter" in mine:
-            if not mine["exporter"].isin(partners).any():
-                continue
-            count = ""
-        else:
+        declared = mine["reported_by"].isin([_SIDE_REPORTED[x] for x in sides] + ["mixed"])
+        hit = mine[
+            declared & (mine["n_suppliers"] <= len(partners)) & mine["top_supplier"].isin(partners)
+        ]
+        if hit.empty:
             continue
+        name = _name(row.importer)
+        count = (
+            f", and {len(hit):,} of {name}'s {len(mine):,} products have no other supplier "
+            "in the data"
+            if len(partners) == 1
+            else ""
+        )
+        whose = " (from their own export declarations)" if sides == ["X"] else ""
         parts.append(
             f"in {row.year} the dataset {row.dataset} names only {', '.join(partners)} as "
-            f"{_name(row.importer)}'s supplier{'s' if len(partners) > 1 else ''}{count}"
+            f"{name}'s supplier{'s' if len(partners) > 1 else ''}{whose}{count}"
         )
     if not parts:
         return None

@@ -45,6 +45,17 @@ _TABLE_DEP = [
 ]  # fmt: skip
 
 
+# Table columns left out first, in this order, on a narrow terminal.
+_DEP_OPTIONAL = [
+    "years_met", "top3_share", "n_suppliers", "top_share", "import_export_ratio",
+    "imports_usd", "hhi_world", "extra_share", "top_supplier_name",
+]  # fmt: skip
+_CHOKE_OPTIONAL = [
+    "second_exporter_name", "second_share", "n_exporters", "top3_share", "year",
+    "world_exports_usd",
+]  # fmt: skip
+
+
 def _thin(df: pd.DataFrame, store: Path | None) -> str:
     note = api.thin_world_note(df, store=store)
     return f" Note: {note}" if note else ""
@@ -73,10 +84,8 @@ def _ratio_label(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     if "product" in out:
         out["product"] = out["product"].map(lambda t: clip(str(t), 45))
-    if "import_export_ratio" in out:
-        out["import_export_ratio"] = out["import_export_ratio"].where(
-            out["import_export_ratio"] < 1e9
-        )
+    if "import_export_ratio" in out and "exports_usd" in out:  # '–': no exports
+        out["import_export_ratio"] = out["import_export_ratio"].where(out["exports_usd"] > 0)
     return out
 
 
@@ -84,7 +93,7 @@ def _years(df: pd.DataFrame) -> str:
     return ", ".join(map(str, sorted(int(y) for y in df["year"].unique())))
 
 
-def _absent(df: pd.DataFrame, basket: str | None, hs: str | None) -> str:
+def _absent(df: pd.DataFrame, basket: str | None, hs: str | None, what: str = "imports") -> str:
     """A sentence naming the codes asked for that have no row in the table."""
     asked = api.asked_codes(basket=basket, hs=hs)
     absent = [c for c in asked if c not in set(df["hs6"])]
@@ -93,7 +102,7 @@ def _absent(df: pd.DataFrame, basket: str | None, hs: str | None) -> str:
     names = ", ".join(f"{c} ({clip(short_product(c), 28)})" for c in absent[:6])
     more = f" and {len(absent) - 6} more" if len(absent) > 6 else ""
     return (
-        f" No imports in the data for {len(absent)} of the {len(asked)} codes asked: {names}{more}."
+        f" No {what} in the data for {len(absent)} of the {len(asked)} codes asked: {names}{more}."
     )
 
 
@@ -126,9 +135,15 @@ def dependencies(
     many = df["importer"].nunique() > 1
     what = "importer × product rows" if many else "products"
     n = int(df["dependent"].sum())
+    one_country = method == "eu" and not api.resolve_importer(country).is_group
     caption = (
         f"{n} of {len(df)} {what} flagged dependent ({api.rule_text(method)}). "
-        "import_export_ratio '–': no exports. Values in USD."
+        + (
+            "A country's imports all come from outside it: extra_share is 1. "
+            if one_country
+            else ""
+        )
+        + "import_export_ratio '–': no exports. Values in USD."
         + _absent(df, basket, hs)
         + _partners(df, store)
         + _coverage(df, basket, hs, store)
@@ -137,7 +152,12 @@ def dependencies(
     )
     title = f"Import dependencies of {country_label(country)}, {_years(df)}"
     if shown.empty and output is None:
-        console.print(f"[bold]{title}[/]: none of the {len(df)} {what} is flagged dependent.")
+        verdict = (
+            "the one product is not flagged dependent"
+            if len(df) == 1
+            else f"none of the {len(df)} {what} is flagged dependent"
+        )
+        console.print(f"[bold]{title}[/]: {verdict}.")
         console.print(caption.strip(), highlight=False)
         return
     cols = list(_TABLE_DEP)
@@ -149,7 +169,7 @@ def dependencies(
         output=output,
         title=title,
         caption=caption,
-        optional=["years_met", "top3_share", "n_suppliers", "top_share", "import_export_ratio"],
+        optional=_DEP_OPTIONAL,
     )
 
 
@@ -189,10 +209,11 @@ def chokepoints(
         output=output,
         title=f"Chokepoint products (world export concentration), {_years(df)}",
         caption="Sorted by world HHI; HHI > 0.4 is highly concentrated. Values in USD."
+        + _absent(df, basket, hs, what="exports")
         + _coverage(df, basket, hs, store)
         + _thin(df, store)
         + _data(store),
-        optional=["second_exporter_name", "second_share", "n_exporters", "top3_share", "year"],
+        optional=_CHOKE_OPTIONAL,
     )
 
 
@@ -220,12 +241,22 @@ def suppliers(
     method = method.strip().lower()
     years = ", ".join(map(str, df.attrs.get("years", [])))
     who = country_label(country)
-    title = f"Suppliers of {who}{_possessive(who)} dependencies, {years}"
+    title = (
+        f"Suppliers of {who}{_possessive(who)} dependencies, {years}"
+        if "," not in who and "(" not in who
+        else f"Suppliers of the dependencies of {who}, {years}"
+    )
     if df.empty and output is None:
+        again = " ".join(
+            [f"ecosec dependencies {country}", f"--year {years}"]
+            + ([f"--basket {basket}"] if basket else [])
+            + ([f"--hs {hs}"] if hs else [])
+            + ([f"--method {method}"] if method != "geodep" else [])
+        )
         console.print(
             f"[bold]{title}[/]: none of the products analysed is flagged dependent "
-            f"({api.rule_text(method)}), so no supplier to list. `ecosec dependencies "
-            f"{country}` shows every criterion.",
+            f"({api.rule_text(method)}), so no supplier to list. `{again}` shows every "
+            "criterion.",
             highlight=False,
         )
         return
@@ -245,18 +276,32 @@ def suppliers(
         cols.insert(0, "year")
     # Each dependency has one top supplier, so the held counts add up to the dependencies.
     n_dep = int(df["dependencies_held"].sum())
+    what = (
+        f"{n_dep:,} dependencies (importer × product)"
+        if df["importer"].nunique() > 1
+        else _plural(n_dep, "dependent product")
+    )
+    deps = api.dependencies(  # the rows behind the table, for the partial-data note
+        country, year=df.attrs.get("years"), basket=basket, hs=hs, method=method,
+        store=store, engine=engine, only_dependent=True,
+    )  # fmt: skip
     emit(
         out[cols],
         fmt=fmt,
         output=output,
         title=title,
-        caption=f"{n_dep} dependent product(s) ({api.rule_text(method)}). held: the supplier "
+        caption=f"{what} ({api.rule_text(method)}). held: the supplier "
         "is the top supplier of that many dependencies (holds: which); supplied: it sells "
         "that many of them; imports_usd and share_of_dependent_imports: the importer's "
         "imports from it of its dependent products, and their share of all its imports of "
-        "those products. Values in USD." + _partners(df, store) + _data(store),
+        "those products. Values in USD." + _partners(deps, store) + _data(store),
         optional=["exporter", "dependencies_supplied", "share_of_dependent_imports"],
     )
+
+
+def _plural(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless one: "1 dependent product", "7 dependent products"."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _possessive(name: str) -> str:
@@ -285,12 +330,19 @@ def rca(
     output: Out = None,
 ) -> None:
     """Revealed comparative advantage (Balassa) per exporter and product."""
+    fmt = check_format(fmt, output)
     df = api.rca(exporters, year=year, basket=basket, hs=hs, store=store, engine=engine)
+    if fmt != "table" or df.empty:
+        emit(df, fmt=fmt, output=output)
+        return
+    who = country_label(exporters) if exporters else "all exporters"
     emit(
         df,
         fmt=fmt,
         output=output,
-        title="Revealed comparative advantage",
-        caption="Over the products in the loaded data (the sample: its baskets only)."
-        + _data(store),
+        title=f"Revealed comparative advantage of {who}, {_years(df)}",
+        caption="Balassa RCA over the products in the loaded data (the sample: its baskets "
+        "only); above 1, the exporter's share of the product in its exports beats the "
+        "world's." + _coverage(df, basket, hs, store) + _data(store),
+        optional=["share_of_exporter", "share_of_world", "exporter", "year", "exports_usd"],
     )

@@ -33,23 +33,41 @@ def relative_gap(diff: pd.Series | pd.DataFrame, base: pd.Series) -> float:
     return float(rel.max()) if len(rel) else 0.0
 
 
-def split_gaps(df: pd.DataFrame, unit: str) -> pd.Series:
+def split_gaps(df: pd.DataFrame, unit: str, substitution: pd.DataFrame | None = None) -> pd.Series:
     """Per row: the largest of |lost − covered − shortfall|, covered above lost and
-    covered below 0, relative to lost (1 unit at least; NaN counts as ∞); in tonnes
-    (``unit="t"``) only the rows whose lost is known (a flow may report no quantity)."""
+    covered below 0, relative to the row's scale (:func:`scales`; NaN counts as ∞); in
+    tonnes (``unit="t"``) only the rows whose lost is known (a flow may report no
+    quantity)."""
     lost, cov, short = (df[f"{c}_{unit}"].astype(float) for c in ("lost", "covered", "shortfall"))
+    scale = scales(df, unit, substitution)
     if unit == "t":
         keep = lost.notna()
-        lost, cov, short = lost[keep], cov[keep], short[keep]
+        lost, cov, short, scale = lost[keep], cov[keep], short[keep], scale[keep]
     parts = pd.concat(
         [(lost - cov - short).abs(), (cov - lost).clip(lower=0), (-cov).clip(lower=0)], axis=1
     )
-    return (parts.max(axis=1, skipna=False) / lost.abs().clip(lower=1.0)).fillna(np.inf)
+    return (parts.max(axis=1, skipna=False) / scale).fillna(np.inf)
 
 
-def split_gap(df: pd.DataFrame, unit: str) -> float:
+def scales(df: pd.DataFrame, unit: str, substitution: pd.DataFrame | None) -> pd.Series:
+    """Per shortfall row: the magnitude its identities are checked against — its lost
+    value, or the largest capacity or offer in the product's allocation (to any
+    importer), whichever is larger (1 unit at least). Each importer's cover is its loss
+    times the other exporters' rates, computed as all rates minus its own: beside a
+    10-million-USD capacity, a 0.5-USD loss is covered to ~1e-9 USD, not to 1e-16."""
+    lost = df[f"lost_{unit}"].astype(float).abs()
+    if substitution is None or substitution.empty:
+        return lost.clip(lower=1.0)
+    cols = [c for c in (f"capacity_{unit}", f"offered_{unit}") if c in substitution]
+    size = substitution[cols].astype(float).abs().max(axis=1)
+    biggest = size.groupby(substitution["hs6"]).max()
+    product = pd.Series(biggest.reindex(df["hs6"]).to_numpy(), index=df.index).fillna(0.0)
+    return pd.concat([lost, product], axis=1).max(axis=1).clip(lower=1.0)
+
+
+def split_gap(df: pd.DataFrame, unit: str, substitution: pd.DataFrame | None = None) -> float:
     """The largest of :func:`split_gaps` (0 for no row)."""
-    gaps = split_gaps(df, unit)
+    gaps = split_gaps(df, unit, substitution)
     return float(gaps.max()) if len(gaps) else 0.0
 
 
@@ -102,12 +120,13 @@ def check_supplier_shares(df: pd.DataFrame) -> None:
 
 def substitution_gap(shortfall: pd.DataFrame, substitution: pd.DataFrame) -> pd.Series:
     """Per importer × product: the substitution rows' sum minus ``covered``, relative to
-    lost (NaN where one side lacks the pair)."""
+    the pair's scale (:func:`scales`; NaN where one side lacks the pair)."""
     pairs = shortfall.set_index(["importer", "hs6"])
+    scale = pd.Series(scales(shortfall, "usd", substitution).to_numpy(), index=pairs.index)
     sub = substitution.groupby(["importer", "hs6"])["covered_usd"].sum()
     keys = pairs.index.union(sub.index)
     diff = sub.reindex(keys).fillna(0.0) - pairs["covered_usd"].reindex(keys)
-    return diff.abs() / pairs["lost_usd"].reindex(keys).abs().clip(lower=1.0)
+    return diff.abs() / scale.reindex(keys)
 
 
 def check_scenario(shortfall: pd.DataFrame, substitution: pd.DataFrame) -> None:
@@ -115,7 +134,7 @@ def check_scenario(shortfall: pd.DataFrame, substitution: pd.DataFrame) -> None:
     0 ≤ covered ≤ lost, and the substitution rows summing to covered."""
     rows = shortfall.reset_index(drop=True)
     for unit in ("usd", "t"):
-        gaps = split_gaps(rows, unit)
+        gaps = split_gaps(rows, unit, substitution)
         off = gaps.index[(gaps > REL_TOL).to_numpy()]
         if len(off):
             _refuse(f"lost ≠ covered + shortfall ({unit})", rows.loc[off], ["importer", "hs6"])

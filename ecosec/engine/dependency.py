@@ -272,7 +272,7 @@ def rca_sql(
     JOIN xk AS k ON k.year = x.year AND k.hs6 = x.hs6
     JOIN xw AS w ON w.year = x.year
     {who} {what}
-    ORDER BY x.year, x.exporter, rca DESC
+    ORDER BY x.year, x.exporter, rca DESC, x.hs6
     """
 
 

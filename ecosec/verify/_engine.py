@@ -71,12 +71,12 @@ def _conservation(
     )
     gaps = substitution_gap(sh, s.substitution)
     sub_gap = float(gaps.fillna(np.inf).max()) if len(gaps) else 0.0
-    rows = max(split_gap(sh, "usd"), split_gap(sh, "t"))
+    rows = max(split_gap(sh, "usd", s.substitution), split_gap(sh, "t", s.substitution))
     lost = float(sh["lost_usd"].sum())
     parts = float(sh["covered_usd"].sum() + sh["shortfall_usd"].sum())
     return [
         Check("scenario", f"{who}: lost = covered + shortfall ({len(sh):,} importer×product)",
-              0.0, rows, rows <= REL_TOL, "largest gap / lost, USD and t; 0 ≤ covered ≤ lost"),
+              0.0, rows, rows <= REL_TOL, "largest gap / scale, USD and t; 0 ≤ covered ≤ lost"),
         Check("scenario", f"{who}: total lost = covered + shortfall", lost, parts,
               _close(lost, parts), "USD"),
         Check("scenario", f"{who}: per-importer tables = sums of rows", 0.0, per_importer,
@@ -84,7 +84,7 @@ def _conservation(
         Check("scenario", f"{who}: lost = {supplier}'s exports of {len(codes)} products",
               exports, lost, _close(exports, lost), f"USD, from the trade data; {note}"),
         Check("scenario", f"{who}: substitution rows sum to covered", 0.0, sub_gap,
-              sub_gap <= REL_TOL, "largest gap / lost"),
+              sub_gap <= REL_TOL, "largest gap / scale"),
     ]  # fmt: skip
 
 

@@ -159,3 +159,29 @@ def test_a_nan_names_its_own_row() -> None:
         cons.check_scenario(rows, sub)
     rows.loc[1, "lost_t"] = float("nan")  # lost tonnes unknown: tonnes not checked there
     cons.check_scenario(rows, sub)
+
+
+def test_cover_beside_a_huge_capacity_is_rounding_not_a_bug(tmp_path: Any) -> None:
+    """Found by the scenario property test: Germany loses 0.5 USD of 811292 from China
+    while Germany itself could export 3.4 million (a 2**25 USD flow, redirect 0.1). Its
+    cover is its loss times the other exporters' rates, computed as all rates minus its
+    own, so it carries the big rate's rounding: 0.10000000149 against the substitution
+    rows' 0.1 — 1.5e-9 USD, 3e-9 of the loss, 4e-16 of the largest capacity. The check
+    measures identities against the product's largest capacity, so this passes, and a
+    real break of 1 cent in the same table is still withheld."""
+    from tests.conftest import make_store
+
+    flows = pd.DataFrame(
+        {"exporter": ["CHN", "CHN", "USA", "DEU"], "importer": ["USA", "DEU", "JPN", "JPN"],
+         "hs6": ["811292"] * 4, "value_usd": [1.0, 5.0, 1.0, 2.0**25], "period": [2022] * 4}
+    )  # fmt: skip
+    store = make_store(tmp_path / "s", flows)
+    s = api_scenario.scenario("CHN", cut=0.1, redirect=0.1, store=store)
+    deu = s.shortfall.set_index("importer").loc["DEU"]
+    rows = s.substitution[s.substitution["importer"] == "DEU"]["covered_usd"].sum()
+    assert deu["covered_usd"] == pytest.approx(rows, rel=1e-7) and deu["lost_usd"] == 0.5
+    broken = s.shortfall.copy()
+    broken.loc[broken["importer"] == "DEU", "covered_usd"] += 0.01
+    broken["shortfall_usd"] = broken["lost_usd"] - broken["covered_usd"]
+    with pytest.raises(ConservationError, match="substitution rows that do not sum"):
+        cons.check_scenario(broken, s.substitution)

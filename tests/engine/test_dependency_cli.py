@@ -137,7 +137,7 @@ def test_suppliers_name_the_dependencies_they_hold() -> None:
     assert int(sup["dependencies_held"].sum()) == len(dep)
     r = runner.invoke(app, ["suppliers", *KOR_CM])
     text = " ".join(r.output.split())
-    assert f"{len(dep)} dependent product(s) (CEPII GeoDep rule" in text
+    assert f"{len(dep)} dependent products (CEPII GeoDep rule" in text
     assert "Magnets" in text  # China holds 850511, shown by its short name
 
 
@@ -284,3 +284,66 @@ def test_tables_say_when_they_come_from_the_sample(tmp_path: Path) -> None:
     r = runner.invoke(app, ["dependencies", "KOR", "--year", "2024", "--store", str(store)])
     assert r.exit_code == 0, r.output
     assert sample_note not in r.output and "0.750" in r.output  # China's 3 of 4
+
+
+def test_the_default_year_skips_a_thin_latest_year() -> None:
+    """The energy basket's annual flows of 2025 (Comtrade's partial LPG year) link 61%
+    of 2024's (importer, exporter) pairs, counted here with pandas; the default year is
+    2024, for the world's tables and for the whole bloc, and 2025 stays reachable."""
+    f = _flows()
+    codes = list(ecosec.refdata.basket_codes("energy"))
+    annual = f[(f["freq"] == "A") & f["hs6"].isin(codes)]
+    pairs = annual.groupby("period")[["importer", "exporter"]].apply(
+        lambda g: len(g.drop_duplicates())
+    )
+    assert 2 * pairs[2025] >= pairs.max() and pairs[2025] < 0.8 * pairs[2024]
+    assert set(ecosec.chokepoints(basket="energy", sample=True)["year"]) == {2024}
+    assert set(ecosec.dependencies(None, basket="energy", sample=True)["year"]) == {2024}
+    assert set(ecosec.chokepoints(basket="energy", year=2025, sample=True)["year"]) == {2025}
+
+
+def test_exporters_declarations_of_a_silent_importer_are_noted() -> None:
+    """Korea's 2025 imports of critical minerals are known in the sample only from
+    Brazil's and Britain's monthly export declarations (reported_by 'exporter', one
+    supplier each); BACI rows (Andorra's few suppliers in 2024) are never noted, nor is a
+    dataset that holds none of the table's products."""
+    t = ecosec.dependencies("KOR", year=2025, basket="critical-minerals", sample=True)
+    assert set(t["reported_by"]) == {"exporter"} and set(t["n_suppliers"]) == {1}
+    note = api.thin_partner_note(t, sample=True)
+    assert note is not None and note.startswith(
+        "In 2025 the dataset monthly-critical-2024-2026 names only "
+        f"{', '.join(sorted(set(t['top_supplier'])))} as Korea's suppliers (from their own "
+        "export declarations)"
+    )
+    r = runner.invoke(app, ["suppliers", "KOR", "--basket", "critical-minerals", "--year", "2025"])
+    assert "names only BRA, GBR as Korea's suppliers" in " ".join(r.output.split())
+    andorra = ecosec.dependencies("AND", year=2024, basket="critical-minerals", sample=True)
+    assert api.thin_partner_note(andorra, sample=True) is None
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+def test_narrow_terminals_drop_columns_not_digits(
+    monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    from rich.console import Console
+
+    from ecosec.cli import _output
+
+    monkeypatch.setattr(_output, "console", Console(width=width))
+    rows = _json(["dependencies", *KOR_CM])
+    text = runner.invoke(app, ["dependencies", *KOR_CM]).output
+    assert all(len(line) <= width for line in text.splitlines())
+    flat = " ".join(text.split())
+    if "imports_usd" in flat.split("not shown at this width:")[-1]:
+        return  # the column was left out, and the caption says so
+    for row in rows:
+        assert f"{float(row['imports_usd']):,.0f}" in text, (width, row["hs6"])
+
+
+def test_rca_table_names_whom_and_when() -> None:
+    rows = _json(["rca", "JPN", "--basket", "critical-minerals", "--year", "2024"])
+    r = runner.invoke(app, ["rca", "JPN", "--basket", "critical-minerals", "--year", "2024"])
+    assert "Revealed comparative advantage of Japan, 2024" in r.output
+    # Sorted by RCA, ties by code, so the table and the records list the same order.
+    keys = [(-float(x["rca"]), x["hs6"]) for x in rows]
+    assert keys == sorted(keys)
