@@ -271,11 +271,15 @@ def broad_year(
     # energy flows of 2025: 61% of 2024's pairs). The world check keeps an importer's
     # few pairs from moving its year on their own (Japan's semiconductor suppliers in
     # BACI 2024, a complete year).
-    world = counts if not where else pair_counts(catalog, codes)
+    # The world's counts are read only when the importer's would step back (a default
+    # year is resolved on every web request without a year).
+    world = None if where else counts
     earlier = sorted(y for y in counts if y < year)
-    while earlier and all(
-        c.get(year, 0) < COVERAGE_NOTE * c.get(earlier[-1], 0) for c in (counts, world)
-    ):
+    while earlier and counts[year] < COVERAGE_NOTE * counts[earlier[-1]]:
+        if world is None:
+            world = pair_counts(catalog, codes)
+        if world.get(year, 0) >= COVERAGE_NOTE * world.get(earlier[-1], 0):
+            break
         year = earlier.pop()
     return year
 

@@ -281,10 +281,18 @@ def suppliers(
         if df["importer"].nunique() > 1
         else _plural(n_dep, "dependent product")
     )
-    deps = api.dependencies(  # the rows behind the table, for the partial-data note
-        country, year=df.attrs.get("years"), basket=basket, hs=hs, method=method,
-        store=store, engine=engine, only_dependent=True,
-    )  # fmt: skip
+    note = ""
+    # The partial-data note reads the dependency rows behind the table; they are fetched
+    # (a second engine query) only when a dataset names few suppliers of these importers.
+    years_asked = df.attrs.get("years", [])
+    codes = api.asked_codes(basket=basket, hs=hs) or None
+    limited = api.partner_limited(sorted(set(df["importer"])), years_asked, hs=codes, store=store)
+    if not limited.empty:
+        deps = api.dependencies(
+            country, year=years_asked, basket=basket, hs=hs, method=method,
+            store=store, engine=engine, only_dependent=True,
+        )  # fmt: skip
+        note = _partners(deps, store)
     emit(
         out[cols],
         fmt=fmt,
@@ -294,7 +302,7 @@ def suppliers(
         "is the top supplier of that many dependencies (holds: which); supplied: it sells "
         "that many of them; imports_usd and share_of_dependent_imports: the importer's "
         "imports from it of its dependent products, and their share of all its imports of "
-        "those products. Values in USD." + _partners(deps, store) + _data(store),
+        "those products. Values in USD." + note + _data(store),
         optional=["exporter", "dependencies_supplied", "share_of_dependent_imports"],
     )
 

@@ -80,7 +80,7 @@ def spark_conf(text: str | None) -> tuple[tuple[str, str], ...]:
         key, sep, value = item.partition("=")
         if not sep or not key.startswith("spark.") or not value:
             raise BadInput(
-                f"ECOSEC_SPARK_CONF/--spark-conf item {item!r} is not key=value with a "
+                f"ECOSEC_SPARK_CONF item {item!r} is not key=value with a "
                 "spark.* key; write e.g. 'spark.executor.memory=8g spark.executor.cores=4'"
             )
         pairs.append((key, value))
@@ -103,13 +103,13 @@ def _session(master: str, conf: tuple[tuple[str, str], ...] = ()) -> Any:
         SparkSession.builder.master(master)
         .appName("ecosec")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         # The engine's plans inline every CTE; the 1 GB default driver heap runs out on
         # a whole-basket scenario (the JVM dies mid-query). Set at JVM launch.
         .config("spark.driver.memory", settings.get("spark-driver-memory") or "3g")
     )
     for key, value in _SQL_DEFAULTS + conf:
         builder = builder.config(key, value)
-    builder = builder.config("spark.ui.showConsoleProgress", "false")
     spark = builder.getOrCreate()
     # Spark's WARN lines (native libraries, hostname) are noise in a command's output,
     # and a failed query becomes one ecosec message (run_spark), so PySpark's own JSON
